@@ -1,0 +1,108 @@
+"""Argument checks shared by every module.
+
+Each check names the offending parameter and the accepted range, so that a user
+mistake is reported at the call site and never as a traceback from deep inside
+numpy.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = []  # private module
+
+
+def check_generator(rng, name: str = "rng") -> np.random.Generator:
+    """Return ``rng`` if it is a ``numpy.random.Generator``, else raise ``TypeError``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator (e.g. numpy.random.default_rng(0)), "
+            f"got {type(rng).__name__}"
+        )
+    return rng
+
+
+def check_int(value, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``value`` as ``int``; refuse bools, floats and values outside ``[minimum, maximum]``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_real(
+    value,
+    name: str,
+    *,
+    positive: bool = False,
+    nonnegative: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> float:
+    """Return ``value`` as a finite ``float`` within the stated bounds."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value}")
+    if nonnegative and value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
+    return value
+
+
+def check_array(value, name: str, *, ndim: int | None = None, min_size: int = 0, dtype=float) -> np.ndarray:
+    """Return ``value`` as a finite array of ``dtype`` with the given number of dimensions."""
+    try:
+        arr = np.asarray(value, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
+    if arr.size < min_size:
+        raise ValueError(f"{name} must have at least {min_size} entries, got {arr.size}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must contain only finite values (found NaN or inf)")
+    return arr
+
+
+def check_symmetric(matrix, name: str, *, rtol: float = 1e-10) -> np.ndarray:
+    """Return ``matrix`` as a finite square symmetric float array; refuse anything else."""
+    arr = check_array(matrix, name, ndim=2)
+    if arr.shape[0] != arr.shape[1]:
+        raise ValueError(f"{name} must be square, got shape {arr.shape}")
+    scale = max(float(np.max(np.abs(arr))), 1.0) if arr.size else 1.0
+    if not np.allclose(arr, arr.T, rtol=0.0, atol=rtol * scale):
+        raise ValueError(f"{name} must be symmetric (max |A - A^T| = {np.max(np.abs(arr - arr.T)):.3g})")
+    return arr
+
+
+def check_weights(weights, name: str, size: int, *, atol: float = 1e-9) -> np.ndarray:
+    """Return probability ``weights`` of length ``size``: nonnegative, summing to 1."""
+    w = check_array(weights, name, ndim=1)
+    if w.size != size:
+        raise ValueError(f"{name} must have {size} entries (one per atom), got {w.size}")
+    if np.any(w < 0):
+        raise ValueError(f"{name} must be nonnegative (found {w.min():.3g})")
+    total = float(w.sum())
+    if abs(total - 1.0) > atol:
+        raise ValueError(f"{name} must sum to 1, got {total:.12g}")
+    return w
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Return ``value`` if it is one of ``choices``; else name the accepted values."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)!r}, got {value!r}")
+    return value

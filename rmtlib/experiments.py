@@ -1,0 +1,3 @@
+"""experiments (being written)."""
+
+__all__: list[str] = []

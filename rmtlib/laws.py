@@ -1,0 +1,3 @@
+"""laws (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""outliers (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""pruning (being written)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""samplers (being written)."""
+
+__all__: list[str] = []

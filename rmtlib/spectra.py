@@ -1,0 +1,3 @@
+"""spectra (being written)."""
+
+__all__: list[str] = []

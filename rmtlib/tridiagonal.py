@@ -1,0 +1,3 @@
+"""tridiagonal (being written)."""
+
+__all__: list[str] = []

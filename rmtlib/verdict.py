@@ -1,0 +1,120 @@
+"""Verdicts: the comparison of a theorem's prediction with a simulation.
+
+Every chapter ends with :func:`check`. It records the numbers (theorem id,
+quantity, predicted, observed, tolerance, N, seeds, runtime) as a rich output
+of the executed notebook, under the MIME type :data:`VERDICT_MIME`, with a
+plain-text rendering for the book, and raises :class:`VerdictError` when the
+agreement is outside the tolerance, so that a chapter whose numbers drift from
+the theory fails the build. :func:`read_verdicts` collects the records of an
+executed notebook for the reproduction status page.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+
+from ._validation import check_real
+
+__all__ = ["Verdict", "VerdictError", "VERDICT_MIME", "check", "read_verdicts"]
+
+VERDICT_MIME = "application/vnd.rmtlib.verdict+json"
+_START = time.perf_counter()
+
+
+class VerdictError(AssertionError):
+    """The simulation disagrees with the theory beyond the stated tolerance."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """One recorded comparison; ``passed`` is ``|observed - predicted| <= tolerance``."""
+
+    theorem: str
+    quantity: str
+    predicted: float
+    observed: float
+    tolerance: float
+    passed: bool
+    N: int
+    seeds: int
+    runtime_s: float
+    note: str = ""
+
+    def to_text(self) -> str:
+        status = "PASS" if self.passed else "FAIL"
+        return (
+            f"[{status}] {self.theorem} {self.quantity}: predicted {self.predicted:.6g}, "
+            f"observed {self.observed:.6g}, |diff| {abs(self.observed - self.predicted):.3g} "
+            f"<= tolerance {self.tolerance:.3g}? (N={self.N}, seeds={self.seeds}, "
+            f"{self.runtime_s:.1f} s){' - ' + self.note if self.note else ''}"
+        )
+
+
+def check(
+    theorem: str,
+    quantity: str,
+    *,
+    predicted: float,
+    observed: float,
+    tolerance: float,
+    N: int,
+    seeds: int = 1,
+    note: str = "",
+    display: bool = True,
+) -> Verdict:
+    """Record one comparison and raise :class:`VerdictError` if it fails.
+
+    ``runtime_s`` is the time since :mod:`rmtlib.verdict` was imported, i.e.
+    roughly the notebook's run time when the chapter imports rmtlib first.
+
+    Examples
+    --------
+    >>> v = check("T1", "KS distance", predicted=0.0, observed=0.01, tolerance=0.05,
+    ...           N=100, display=False)
+    >>> v.passed
+    True
+    """
+    predicted = check_real(predicted, "predicted")
+    observed = check_real(observed, "observed")
+    tolerance = check_real(tolerance, "tolerance", positive=True)
+    verdict = Verdict(
+        theorem=str(theorem),
+        quantity=str(quantity),
+        predicted=predicted,
+        observed=observed,
+        tolerance=tolerance,
+        passed=bool(abs(observed - predicted) <= tolerance),
+        N=int(N),
+        seeds=int(seeds),
+        runtime_s=round(time.perf_counter() - _START, 2),
+        note=str(note),
+    )
+    if display:
+        from IPython.display import display as ipy_display
+
+        ipy_display(
+            {VERDICT_MIME: dataclasses.asdict(verdict), "text/plain": verdict.to_text()},
+            raw=True,
+        )
+    if not verdict.passed:
+        raise VerdictError(verdict.to_text())
+    return verdict
+
+
+def read_verdicts(notebook) -> list[Verdict]:
+    """Return the verdicts recorded in an executed notebook (``nbformat`` node or dict)."""
+    found = []
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if VERDICT_MIME in data:
+                record = data[VERDICT_MIME]
+                if isinstance(record, str):
+                    record = json.loads(record)
+                found.append(Verdict(**record))
+    return found
+
+
