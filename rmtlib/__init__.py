@@ -5,7 +5,8 @@ Public names are re-exported here from the modules that define them; each
 module lists its own in ``__all__``.
 """
 
-from . import laws, outliers, pruning, samplers, spectra, tridiagonal, verdict
+from . import backend, laws, outliers, pruning, samplers, spectra, tridiagonal, verdict
+from .backend import *  # noqa: F401,F403
 from .laws import *  # noqa: F401,F403
 from .outliers import *  # noqa: F401,F403
 from .pruning import *  # noqa: F401,F403
@@ -17,6 +18,7 @@ from .verdict import *  # noqa: F401,F403
 __version__ = "0.1.0"
 
 __all__ = [
+    *backend.__all__,
     *laws.__all__,
     *outliers.__all__,
     *pruning.__all__,
