@@ -2,12 +2,18 @@
 #   make book   builds the book (executes the notebooks with the `full` profile) into _build/html
 #   make test   runs the unit tests, executes every notebook with the `ci` profile,
 #               builds the book strictly from clean and checks the site in a browser
-# Both create the virtual environment .venv on first use and install what they need.
+# Both create the virtual environment .venv on first use and install what they need:
+# the Python packages (pyproject.toml), MathJax for the offline site (npm, package.json)
+# and, for the browser checks, Debian's chromium (apt-get; sudo when not root).
 
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PROFILE ?= full
+NPM ?= npm
+MATHJAX := node_modules/.installed
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: book test unit site clean venv
 
@@ -19,13 +25,21 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[book,dev]"
 	touch $@
 
-book: venv
+$(MATHJAX): package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	touch $@
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq chromium
+
+book: venv $(MATHJAX)
 	$(PY) -m rmtlib book --profile $(PROFILE)
 
 unit: venv
 	$(PY) -m pytest -q tests rmtlib --ignore=tests/site
 
-site: venv
+site: venv $(MATHJAX) $(CHROMIUM)
 	$(PY) -m rmtlib book --profile ci
 	$(PY) -m pytest -q tests/site
 

@@ -1,3 +1,351 @@
-"""outliers (being written)."""
+"""Where the outliers go: predictions for deformed Wigner and rectangular models.
 
-__all__: list[str] = []
+* :func:`predict_outliers` -- THEORY T3/T4: an eigenvalue ``theta`` of ``S`` outside
+  ``supp(nu)`` produces an outlier of ``H = W + S`` at ``rho = H_sigma(theta) =
+  theta + sigma^2 G_nu(theta)`` iff ``sigma^2 ∫ dnu / (theta - x)^2 < 1``; the
+  squared eigenvector overlap is ``1 - sigma^2 ∫ dnu / (theta - x)^2``.
+* :func:`deterministic_equivalent` -- T5: the predicted location of every eigenvalue
+  of ``H``, the classical locations (quantiles) of ``mu_sc(sigma) ⊞ ESD(S)`` with the
+  exact spectrum of ``S``, outliers included.
+* :func:`predict_singular_outliers` -- T6 (Benaych-Georges & Nadakuditi 2012): the
+  singular values of ``R / sqrt(N) + S``, by the closed Gaussian form or by the
+  D-transform of a general noise law.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ._validation import check_array, check_choice, check_int, check_real
+from .laws import (
+    DiscreteLaw,
+    FreeConvolutionSemicircle,
+    Law,
+    MarchenkoPastur,
+    _is_discrete,
+    _solve_increasing,
+    is_law,
+)
+
+__all__ = [
+    "OutlierPrediction",
+    "DeterministicEquivalent",
+    "SingularOutlierPrediction",
+    "predict_outliers",
+    "deterministic_equivalent",
+    "predict_singular_outliers",
+]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class OutlierPrediction:
+    """First-order predictions for eigenvalues ``theta`` of ``S`` outside ``supp(nu)``.
+
+    Attributes
+    ----------
+    theta : ndarray
+        The eigenvalues of ``S``, as given.
+    rho : ndarray
+        ``H_sigma(theta)`` where separated; otherwise the edge of ``supp(mu)`` the
+        eigenvalue sticks to.
+    separated : ndarray of bool
+        ``sigma^2 ∫ dnu / (theta - x)^2 < 1``.
+    overlap : ndarray
+        Limit of the squared overlap of the eigenvectors of ``H`` and ``S`` (0 if not separated).
+    slope : ndarray
+        ``H_sigma'(theta) = 1 - sigma^2 ∫ dnu / (theta - x)^2`` (positive iff separated).
+    threshold_left, threshold_right : float
+        Separation thresholds outside the extreme points of ``supp(nu)``: the real critical
+        points of ``H_sigma``; ``theta`` beyond them separates.
+    edge_left, edge_right : float
+        The extreme edges of the bulk ``supp(mu_sc(sigma) ⊞ nu)``.
+    """
+
+    theta: np.ndarray
+    rho: np.ndarray
+    separated: np.ndarray
+    overlap: np.ndarray
+    slope: np.ndarray
+    threshold_left: float
+    threshold_right: float
+    edge_left: float
+    edge_right: float
+
+
+def _inside_support(theta: np.ndarray, nu: Law) -> np.ndarray:
+    if _is_discrete(nu):
+        return np.isin(theta, nu.atoms)
+    inside = np.zeros(theta.shape, dtype=bool)
+    for a, b in nu.support():
+        inside |= (theta >= a) & (theta <= b)
+    return inside
+
+
+def predict_outliers(thetas, nu: Law, sigma: float) -> OutlierPrediction:
+    """Outlier locations and eigenvector overlaps of ``H = W + S`` (THEORY T3, T4).
+
+    Parameters
+    ----------
+    thetas : array_like
+        Eigenvalues of ``S`` outside ``supp(nu)``.
+    nu : Law
+        The limiting law of the bulk of the spectrum of ``S`` (``DiscreteLaw([0.0])``
+        for a finite-rank ``S``: the BBP case).
+    sigma : float
+        Noise level, > 0.
+
+    Returns
+    -------
+    OutlierPrediction
+
+    Examples
+    --------
+    >>> p = predict_outliers([3.0, 1.5], DiscreteLaw([-1.0, 1.0]), sigma=1.0)
+    >>> p.rho.round(4), p.overlap.round(5), p.separated
+    (array([3.375 , 2.5981]), array([0.84375, 0.     ]), array([ True, False]))
+    >>> bbp = predict_outliers([2.0], DiscreteLaw([0.0]), sigma=1.0)
+    >>> float(bbp.rho[0]), float(bbp.overlap[0])
+    (2.5, 0.75)
+    """
+    if not is_law(nu):
+        raise TypeError(f"nu must be a Law (e.g. DiscreteLaw, Uniform), got {type(nu).__name__}")
+    sigma = check_real(sigma, "sigma", positive=True)
+    theta = check_array(thetas, "thetas").reshape(-1)
+    inside = _inside_support(theta, nu)
+    if np.any(inside):
+        lo, hi = nu.support()[0][0], nu.support()[-1][1]
+        raise ValueError(
+            f"thetas must lie outside the support of nu (within [{lo:.6g}, {hi:.6g}]); "
+            f"inside: {theta[inside][:5].tolist()}"
+        )
+    f, fp = nu._stieltjes_pair(theta + 0j)
+    slope = 1 - sigma**2 * fp.real
+    separated = slope > 0
+    mu = FreeConvolutionSemicircle(nu, sigma)
+    u_bounds = np.array([u for uv in mu._u_intervals for u in uv])
+    x_bounds = mu.edges()
+    # an absorbed theta lies in a u-interval of supp(mu); it sticks to the nearer edge
+    k = np.clip(np.searchsorted(u_bounds, theta) - 1, 0, u_bounds.size - 1)
+    k = k - (k % 2)
+    nearer_right = (u_bounds[k + 1] - theta) < (theta - u_bounds[k])
+    stuck = np.where(nearer_right, x_bounds[k + 1], x_bounds[k])
+    rho = np.where(separated, theta - sigma**2 * f.real, stuck)
+    return OutlierPrediction(
+        theta=theta,
+        rho=rho,
+        separated=separated,
+        overlap=np.where(separated, slope, 0.0),
+        slope=slope,
+        threshold_left=float(u_bounds[0]),
+        threshold_right=float(u_bounds[-1]),
+        edge_left=float(x_bounds[0]),
+        edge_right=float(x_bounds[-1]),
+    )
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class DeterministicEquivalent:
+    """Predicted eigenvalue locations of ``H = W + S`` from the exact spectrum of ``S``.
+
+    Attributes
+    ----------
+    eigenvalues : ndarray
+        The ``N`` predicted locations, ascending: ``quantiles(N)`` of ``law``.
+    law : FreeConvolutionSemicircle
+        ``mu_sc(sigma) ⊞ ESD(S)``.
+    support : list of (float, float)
+        Its support; isolated outliers of ``S`` give small components of mass ``1/N``.
+    """
+
+    eigenvalues: np.ndarray
+    law: FreeConvolutionSemicircle
+    support: list
+
+    def largest(self, k: int) -> np.ndarray:
+        """The ``k`` largest predicted eigenvalues, in decreasing order."""
+        k = check_int(k, "k", minimum=1, maximum=self.eigenvalues.size)
+        return self.eigenvalues[::-1][:k].copy()
+
+
+def deterministic_equivalent(s_eigenvalues, sigma: float) -> DeterministicEquivalent:
+    """The finite-N deterministic equivalent of the spectrum of ``H = W + S`` (THEORY T5).
+
+    The free convolution of the semicircle with the empirical spectrum of ``S``
+    (all ``N`` eigenvalues, outliers included); the ``k``-th eigenvalue of ``H`` is
+    predicted at its quantile ``(k - 1/2) / N``. Unlike :func:`predict_outliers`,
+    this stays accurate when outliers of ``S`` are dense and their bumps merge.
+
+    Parameters
+    ----------
+    s_eigenvalues : array_like
+        The ``N >= 2`` eigenvalues of ``S``.
+    sigma : float
+        Noise level, > 0.
+
+    Examples
+    --------
+    >>> s = np.concatenate([np.zeros(98), [3.0, 4.0]])
+    >>> de = deterministic_equivalent(s, sigma=1.0)
+    >>> de.largest(2).round(2)
+    array([4.25, 3.32])
+    >>> de.eigenvalues.size
+    100
+    """
+    s = check_array(s_eigenvalues, "s_eigenvalues", ndim=1, min_size=2)
+    sigma = check_real(sigma, "sigma", positive=True)
+    law = FreeConvolutionSemicircle(DiscreteLaw(s), sigma)
+    return DeterministicEquivalent(eigenvalues=law.quantiles(s.size), law=law, support=law.support())
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SingularOutlierPrediction:
+    """Singular values of ``R / sqrt(N) + S`` produced by singular values ``s`` of ``S`` (THEORY T6).
+
+    Attributes
+    ----------
+    s : ndarray
+        Singular values of ``S``.
+    threshold : float
+        ``s`` produces an outlier iff ``s > threshold``.
+    edge : float
+        Upper edge of the noise singular values.
+    rho : ndarray
+        Limit of the outlier singular value (``edge`` when not separated).
+    separated : ndarray of bool
+    overlap_left, overlap_right : ndarray
+        Squared overlaps of the left (N-side) and right (M-side) singular vectors
+        (0 when not separated).
+    """
+
+    s: np.ndarray
+    threshold: float
+    edge: float
+    rho: np.ndarray
+    separated: np.ndarray
+    overlap_left: np.ndarray
+    overlap_right: np.ndarray
+
+
+def _phi_pair(law: Law, z: np.ndarray):
+    """``phi(z) = ∫ z / (z^2 - t^2) dmu(t)`` and ``phi'(z)`` for real ``z`` right of the support."""
+    z = np.asarray(z, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if is_law(getattr(law, "squared", None)):  # a SquareRootLaw: phi(z) = -z f_squared(z^2)
+            f, fp = law.squared._stieltjes_pair(z * z + 0j)
+            return (-z * f).real, (-f - 2 * z * z * fp).real
+        fr, fpr = law._stieltjes_pair(z + 0j)
+        fl, fpl = law._stieltjes_pair(-z + 0j)
+        return (0.5 * (fl - fr)).real, (-0.5 * (fpl + fpr)).real
+
+
+def predict_singular_outliers(
+    s, *, gamma: float, sigma: float, method: str = "closed_form", noise_law: Law | None = None
+) -> SingularOutlierPrediction:
+    """Benaych-Georges--Nadakuditi predictions for ``W = R / sqrt(N) + S`` (THEORY T6).
+
+    ``R`` is ``N x M`` with variance ``sigma^2`` entries, ``gamma = M / N``.
+
+    Parameters
+    ----------
+    s : array_like
+        Singular values of ``S`` (> 0).
+    gamma, sigma : float
+        Aspect ratio ``M / N`` and noise level (both > 0).
+    method : {"closed_form", "d_transform"}
+        ``"closed_form"``: the Gaussian formulas (threshold ``sigma gamma^(1/4)``,
+        ``rho^2 = (s^2 + sigma^2)(s^2 + sigma^2 gamma) / s^2``). ``"d_transform"``:
+        the general form, ``rho = D^{-1}(1 / s^2)`` iff ``s > 1 / sqrt(D(b+))`` with
+        ``D(z) = phi(z) (c phi(z) + (1 - c) / z)``, ``c = min(gamma, 1/gamma)``, and
+        overlaps ``-2 phi(rho) / (s^2 D'(rho))`` (smaller side) and
+        ``-2 (c phi(rho) + (1 - c) / rho) / (s^2 D'(rho))`` (larger side).
+    noise_law : Law, optional
+        For ``"d_transform"``: the law of the ``min(N, M)`` noise singular values
+        (default: ``MarchenkoPastur(gamma, sigma).singular_values()``).
+
+    Examples
+    --------
+    >>> p = predict_singular_outliers([0.5, 2.0], gamma=0.5, sigma=1.0)
+    >>> p.separated, p.rho.round(4)
+    (array([False,  True]), array([1.7071, 2.3717]))
+    >>> q = predict_singular_outliers([2.0], gamma=0.5, sigma=1.0, method="d_transform")
+    >>> bool(np.allclose(q.rho, p.rho[1:])), bool(np.allclose(q.overlap_left, p.overlap_left[1:]))
+    (True, True)
+    """
+    s = check_array(s, "s").reshape(-1)
+    if np.any(s <= 0):
+        raise ValueError(f"s must contain positive singular values, got min {s.min():.6g}")
+    gamma = check_real(gamma, "gamma", positive=True)
+    sigma = check_real(sigma, "sigma", positive=True)
+    check_choice(method, "method", {"closed_form", "d_transform"})
+    if method == "closed_form":
+        if noise_law is not None:
+            raise ValueError('noise_law is only used with method="d_transform"')
+        a, b = sigma**2, sigma**2 * gamma
+        s2 = s * s
+        threshold = sigma * gamma**0.25
+        edge = sigma * (1 + np.sqrt(gamma))
+        separated = s > threshold
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rho = np.sqrt((s2 + a) * (s2 + b) / s2)
+            left = 1 - a * (b + s2) / (s2 * (s2 + a))
+            right = 1 - b * (a + s2) / (s2 * (s2 + b))
+        return SingularOutlierPrediction(
+            s=s,
+            threshold=float(threshold),
+            edge=float(edge),
+            rho=np.where(separated, rho, edge),
+            separated=separated,
+            overlap_left=np.where(separated, left, 0.0),
+            overlap_right=np.where(separated, right, 0.0),
+        )
+    if noise_law is None:
+        noise_law = MarchenkoPastur(gamma, sigma).singular_values()
+    if not is_law(noise_law):
+        raise TypeError(f"noise_law must be a Law, got {type(noise_law).__name__}")
+    if noise_law.support()[0][0] < 0:
+        raise ValueError("noise_law must be a law of singular values (support in [0, inf))")
+    c = min(gamma, 1.0 / gamma)
+    edge = float(noise_law.support()[-1][1])
+
+    def d_pair(z):
+        phi, dphi = _phi_pair(noise_law, z)
+        other = c * phi + (1 - c) / z
+        return phi * other, dphi * other + phi * (c * dphi - (1 - c) / (z * z)), phi, other
+
+    # at a top atom of a discrete noise law D(b+) is infinite: every s separates
+    d_edge = np.inf if _is_discrete(noise_law) else float(d_pair(np.array([edge]))[0][0])
+    threshold = 1.0 / np.sqrt(d_edge) if np.isfinite(d_edge) and d_edge > 0 else 0.0
+    separated = s > threshold
+    rho = np.full(s.shape, edge)
+    small = np.zeros(s.shape)
+    large = np.zeros(s.shape)
+    if np.any(separated):
+        target = 1.0 / s[separated] ** 2
+        hi = np.full(target.shape, edge) + 2 * (edge + s[separated])
+        while True:
+            over = d_pair(hi)[0] > target
+            if not np.any(over):
+                break
+            hi = np.where(over, 2 * hi, hi)
+
+        def fun(z, idx):
+            d, dp, _, _ = d_pair(z)
+            return target[idx] - d, -dp
+
+        r = _solve_increasing(fun, np.full(target.shape, edge), hi)
+        _, dp, phi, other = d_pair(r)
+        rho[separated] = r
+        small[separated] = -2 * phi / (s[separated] ** 2 * dp)
+        large[separated] = -2 * other / (s[separated] ** 2 * dp)
+    left, right = (small, large) if gamma >= 1 else (large, small)
+    return SingularOutlierPrediction(
+        s=s,
+        threshold=float(threshold),
+        edge=edge,
+        rho=rho,
+        separated=separated,
+        overlap_left=left,
+        overlap_right=right,
+    )

@@ -1,3 +1,683 @@
-"""pruning (being written)."""
+"""RMT pruning and denoising of a rectangular matrix ``W = R/sqrt(N) + S``.
 
-__all__: list[str] = []
+``W`` is ``N x M`` with ``gamma = M/N``; the noise ``R/sqrt(N)`` has entries of
+variance ``sigma^2/N``, so its squared singular values follow the
+Marchenko–Pastur law with edges ``sigma^2 (1 -+ sqrt(gamma))^2`` (the law of the
+``min(N, M)`` nonzero squared singular values, no atom at 0).
+
+* :func:`noise_level` fits ``sigma`` to the middle of the spectrum and refuses a
+  poor fit.
+* :func:`bulk_edge` is the Marchenko–Pastur edge ``sigma (1 + sqrt(gamma))`` plus a
+  Tracy–Widom margin (Johnstone 2001).
+* :func:`free_edge` is the edge of the singular values of noise plus a signal
+  with a bulk of its own (finite-``N`` Monte Carlo of the rectangular free
+  convolution).
+* :func:`prune` applies one of three rules (``"mp_edge"``, ``"free_edge"``,
+  ``"shrinkage"``); :func:`truncated_svd` and :func:`magnitude_prune` are the
+  baselines at a fixed parameter count.
+* Chapter experiments (T6, T7): :func:`spiked_singular_triplet` (one draw of a
+  rank-one rectangular spike), :func:`rank_error_curve` and :func:`compare_rules`
+  (Frobenius error to a known ``S``).
+
+References: Benaych-Georges & Nadakuditi (2012) for the outlier map and overlaps,
+Johnstone (2001) and Tracy & Widom (1996) for the edge fluctuations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import warnings
+
+import numpy as np
+import scipy.sparse.linalg
+
+from ._validation import check_array, check_choice, check_generator, check_int, check_real
+from .laws import MarchenkoPastur
+from .samplers import low_rank_signal, rectangular_noise
+
+__all__ = [
+    "NoiseFit",
+    "PruneResult",
+    "noise_level",
+    "bulk_edge",
+    "free_edge",
+    "shrink_singular_values",
+    "prune",
+    "truncated_svd",
+    "magnitude_prune",
+    "tracy_widom1_quantile",
+    "rank_error_curve",
+    "compare_rules",
+    "spiked_singular_triplet",
+]
+
+#: Fewest singular values for which a Marchenko–Pastur fit is attempted.
+MIN_SINGULAR_VALUES = 20
+
+
+@dataclasses.dataclass(frozen=True)
+class NoiseFit:
+    """Result of :func:`noise_level`.
+
+    Attributes
+    ----------
+    sigma : float
+        Fitted noise level (entries of the noise have variance ``sigma^2/N``).
+    gamma : float
+        Aspect ratio ``M/N``.
+    distance : float
+        Kolmogorov distance between the empirical and the fitted Marchenko–Pastur
+        distribution functions of the squared singular values, over the fitted range.
+    max_distance : float
+        The refusal threshold that was applied.
+    quantile_range : tuple of float
+        The range of probability levels that was fitted.
+    n_fitted : int
+        Number of squared singular values inside the fitted range.
+    """
+
+    sigma: float
+    gamma: float
+    distance: float
+    max_distance: float
+    quantile_range: tuple
+    n_fitted: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PruneResult:
+    """Result of :func:`prune`.
+
+    Attributes
+    ----------
+    matrix : ndarray
+        The pruned ``N x M`` matrix.
+    rule : str
+        The rule that was applied.
+    kept : int
+        Number of singular values kept.
+    threshold : float
+        Singular values above this were kept.
+    sigma : float
+        Noise level used.
+    singular_values : ndarray
+        The kept singular values after shrinkage (equal to the observed ones for
+        hard thresholding), in decreasing order.
+    left, right : ndarray or None
+        Low-rank factors with ``matrix = left @ right`` (``left = U_k * s_k`` is
+        ``N x k``, ``right = V_k^T`` is ``k x M``), given only when
+        ``k (N + M) < N M``, i.e. when storing them saves parameters.
+    n_parameters : int
+        Parameters needed to store the pruned matrix: ``k (N + M)`` with the
+        factors, ``N M`` without.
+    """
+
+    matrix: np.ndarray
+    rule: str
+    kept: int
+    threshold: float
+    sigma: float
+    singular_values: np.ndarray
+    left: np.ndarray | None
+    right: np.ndarray | None
+    n_parameters: int
+
+
+def _check_matrix(W, name: str = "W") -> np.ndarray:
+    W = check_array(W, name, ndim=2)
+    if min(W.shape) < 1:
+        raise ValueError(f"{name} must have at least one row and one column, got shape {W.shape}")
+    return W
+
+
+def noise_level(W, *, quantile_range=(0.25, 0.75), max_distance: float | None = None) -> NoiseFit:
+    """Fit the noise level ``sigma`` of ``W = R/sqrt(N) + S`` to the middle of its spectrum.
+
+    The ``n = min(N, M)`` squared singular values ``x_(1) <= ... <= x_(n)`` are
+    matched to the Marchenko–Pastur quantiles at the levels ``p_k = (k - 1/2)/n``.
+    Those quantiles scale as ``sigma^2 q_k`` with ``q_k`` the ``sigma = 1`` ones, so
+    the least-squares fit over ``p_k`` in ``quantile_range`` is in closed form:
+    ``sigma^2 = sum x_(k) q_k / sum q_k^2``. Outliers produced by a low-rank ``S``
+    sit above the bulk and do not enter the fit.
+
+    Parameters
+    ----------
+    W : array_like, shape (N, M)
+        The matrix; ``gamma = M/N``.
+    quantile_range : tuple of float
+        Probability levels ``(lo, hi)`` with ``0 <= lo < hi <= 1`` to fit.
+    max_distance : float, optional
+        Refusal threshold for the Kolmogorov distance of the fit on the fitted
+        range; default ``0.05 + 3/n``. For pure noise the eigenvalues are rigid,
+        so the distance is of order ``1/n``, set by the ``1/n`` jumps of the
+        empirical distribution function: over Gaussian matrices with ``n`` from 30
+        to 1000 and ``gamma`` from 0.25 to 4 the measured mean is about ``2/n`` and
+        the largest about ``2.8/n``, so pure noise passes. A distance more than
+        0.05 above that floor means the middle of the spectrum is not
+        Marchenko–Pastur shaped (``S`` has a bulk comparable to the noise,
+        heavy-tailed entries, strong correlations) and ``sigma`` would be
+        meaningless.
+
+    Returns
+    -------
+    NoiseFit
+
+    Raises
+    ------
+    ValueError
+        If the fit is poor (distance above ``max_distance``), if ``W`` has fewer
+        than 20 singular values, or on bad arguments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> W = 0.5 * rng.standard_normal((400, 200)) / np.sqrt(400)
+    >>> fit = noise_level(W)
+    >>> round(fit.sigma, 2), fit.gamma, fit.distance < 0.05
+    (0.5, 0.5, True)
+    """
+    W = _check_matrix(W)
+    _check_fit_arguments(W.shape, quantile_range, max_distance)
+    return _fit_noise(np.linalg.svd(W, compute_uv=False), W.shape, quantile_range, max_distance)
+
+
+def _check_fit_arguments(shape, quantile_range, max_distance) -> None:
+    _check_quantile_range(quantile_range)
+    if max_distance is not None:
+        check_real(max_distance, "max_distance", positive=True, maximum=1.0)
+    if min(shape) < MIN_SINGULAR_VALUES:
+        raise ValueError(
+            f"W must have at least {MIN_SINGULAR_VALUES} singular values (min(N, M)) for a "
+            f"Marchenko–Pastur fit, got shape {shape}"
+        )
+
+
+def _fit_noise(singular_values, shape, quantile_range, max_distance) -> NoiseFit:
+    """The fit of :func:`noise_level` from the singular values of ``W`` (arguments already checked)."""
+    lo, hi = _check_quantile_range(quantile_range)
+    N, M = shape
+    n = min(N, M)
+    if max_distance is None:
+        max_distance = 0.05 + 3 / n
+    gamma = M / N
+    x = np.sort(singular_values**2)
+    levels = (np.arange(1, n + 1) - 0.5) / n
+    inside = (levels >= lo) & (levels <= hi)
+    if inside.sum() < 2:
+        raise ValueError(f"quantile_range {quantile_range!r} contains fewer than 2 of the {n} values")
+    unit = MarchenkoPastur(gamma=gamma, sigma=1.0)
+    q = unit.icdf(levels[inside])
+    x_in = x[inside]
+    sigma2 = float(x_in @ q / (q @ q))
+    if sigma2 <= 0:
+        raise ValueError("W has no spread in the fitted range (all its singular values there are zero)")
+    k = np.nonzero(inside)[0]
+    fitted = unit.cdf(x_in / sigma2)
+    distance = float(np.max(np.maximum(np.abs((k + 1) / n - fitted), np.abs(k / n - fitted))))
+    if distance > max_distance:
+        raise ValueError(
+            f"the Marchenko–Pastur fit is poor: Kolmogorov distance {distance:.3f} on the quantile "
+            f"range {quantile_range!r} exceeds max_distance = {max_distance}; the middle of the "
+            "spectrum of W is not Marchenko–Pastur shaped, so no noise level is reported"
+        )
+    return NoiseFit(
+        sigma=float(np.sqrt(sigma2)),
+        gamma=gamma,
+        distance=distance,
+        max_distance=float(max_distance),
+        quantile_range=(lo, hi),
+        n_fitted=int(inside.sum()),
+    )
+
+
+def _check_quantile_range(quantile_range) -> tuple[float, float]:
+    try:
+        lo, hi = quantile_range
+    except (TypeError, ValueError):
+        raise TypeError(f"quantile_range must be a pair (lo, hi), got {quantile_range!r}") from None
+    lo = check_real(lo, "quantile_range[0]", minimum=0.0, maximum=1.0)
+    hi = check_real(hi, "quantile_range[1]", minimum=0.0, maximum=1.0)
+    if lo >= hi:
+        raise ValueError(f"quantile_range must satisfy lo < hi, got {quantile_range!r}")
+    return lo, hi
+
+
+@functools.lru_cache(maxsize=1)
+def _tracy_widom1():
+    with warnings.catch_warnings():
+        # TracyWidom 0.4 imports the deprecated scipy.misc.derivative.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from TracyWidom import TracyWidom
+
+    return TracyWidom(beta=1)
+
+
+def tracy_widom1_quantile(p: float) -> float:
+    """Quantile of the Tracy–Widom law TW1 (real case), from the ``TracyWidom`` package.
+
+    Examples
+    --------
+    >>> round(tracy_widom1_quantile(0.95), 3)
+    0.979
+    """
+    p = check_real(p, "p", minimum=1e-6, maximum=1 - 1e-6)
+    return float(_tracy_widom1().cdfinv(p))
+
+
+def bulk_edge(N: int, M: int, sigma: float, *, confidence: float = 0.95) -> float:
+    """Marchenko–Pastur edge of the singular values of ``R/sqrt(N)`` plus a Tracy–Widom margin.
+
+    The largest eigenvalue ``l`` of ``R R^T`` (``R`` of size ``N x M`` with
+    standard Gaussian entries) is that of a white Wishart matrix with ``n =
+    max(N, M)`` samples of dimension ``p = min(N, M)`` (``R R^T`` and ``R^T R``
+    share their nonzero eigenvalues), and ``(l - mu)/s -> TW1`` with Johnstone's
+    (2001) centering and scaling ``mu = (sqrt(n - 1) + sqrt(p))^2``,
+    ``s = (sqrt(n - 1) + sqrt(p)) (1/sqrt(n - 1) + 1/sqrt(p))^(1/3)``. The returned
+    threshold is ``sigma sqrt((mu + s q)/N)`` with ``q`` the ``confidence``
+    quantile of TW1, so that pure noise exceeds it with probability about
+    ``1 - confidence``. As ``N -> infinity`` it tends to ``sigma (1 + sqrt(gamma))``.
+
+    Parameters
+    ----------
+    N, M : int
+        Shape of ``W`` (``N, M >= 2``).
+    sigma : float
+        Noise level.
+    confidence : float
+        Probability, in ``(0, 1)``, that pure noise stays below the threshold.
+
+    Returns
+    -------
+    float
+        The singular-value threshold.
+
+    Examples
+    --------
+    >>> t = bulk_edge(1000, 500, 1.0)
+    >>> bool(1 + np.sqrt(0.5) < t < 1 + np.sqrt(0.5) + 0.02)
+    True
+    """
+    N = check_int(N, "N", minimum=2)
+    M = check_int(M, "M", minimum=2)
+    sigma = check_real(sigma, "sigma", positive=True)
+    confidence = check_real(confidence, "confidence", minimum=1e-6, maximum=1 - 1e-6)
+    n, p = max(N, M), min(N, M)
+    root = np.sqrt(n - 1) + np.sqrt(p)
+    mu = root**2
+    scale = root * (1 / np.sqrt(n - 1) + 1 / np.sqrt(p)) ** (1 / 3)
+    return float(sigma * np.sqrt((mu + scale * tracy_widom1_quantile(confidence)) / N))
+
+
+def free_edge(
+    signal_bulk, N: int, M: int, sigma: float, *, confidence: float = 0.95, n_draws: int = 10, rng
+) -> float:
+    """Edge of the singular values of ``R/sqrt(N) + S_bulk`` when ``S`` has a bulk of its own.
+
+    With a full-rank ``S`` the bulk of the singular values of ``W`` is the
+    rectangular free convolution of the Marchenko–Pastur law with the singular
+    values of ``S``'s bulk, and its edge lies beyond ``sigma (1 + sqrt(gamma))``. For
+    Gaussian noise the singular values of ``S_bulk + R/sqrt(N)`` depend on
+    ``S_bulk`` only through its singular values, so ``S_bulk`` is taken
+    diagonal, and the edge is estimated at the actual ``N, M`` by Monte Carlo:
+    the ``confidence`` quantile of the largest singular value over ``n_draws``
+    independent noise draws. This is the finite-``N`` counterpart of the free
+    convolution edge, margin included (for ``N = M`` its limit is the right edge
+    of ``mu_sc(sigma) ⊞ sym(nu)`` with ``sym(nu)`` the symmetrized singular-value
+    law of ``S``, Benaych-Georges 2009). It is an oracle rule: it needs the
+    singular values of ``S``'s bulk and ``sigma``.
+
+    Parameters
+    ----------
+    signal_bulk : array_like
+        Singular values (``>= 0``) of the bulk of ``S``, at most ``min(N, M)``
+        of them; missing ones are zero.
+    N, M : int
+        Shape of ``W``.
+    sigma : float
+        Noise level.
+    confidence : float
+        Quantile level in ``(0, 1)`` of the largest bulk singular value.
+    n_draws : int
+        Number of noise draws (``>= 1``).
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> edge = free_edge(np.zeros(100), 200, 100, 1.0, rng=rng)
+    >>> abs(edge - bulk_edge(200, 100, 1.0)) < 0.05
+    True
+    """
+    N = check_int(N, "N", minimum=2)
+    M = check_int(M, "M", minimum=2)
+    sigma = check_real(sigma, "sigma", positive=True)
+    confidence = check_real(confidence, "confidence", minimum=1e-6, maximum=1 - 1e-6)
+    n_draws = check_int(n_draws, "n_draws", minimum=1)
+    rng = check_generator(rng)
+    s = check_array(signal_bulk, "signal_bulk", ndim=1)
+    if s.size > min(N, M):
+        raise ValueError(f"signal_bulk must have at most min(N, M) = {min(N, M)} values, got {s.size}")
+    if np.any(s < 0):
+        raise ValueError("signal_bulk must contain singular values (>= 0)")
+    diag = np.zeros(min(N, M))
+    diag[: s.size] = s
+    tops = np.empty(n_draws)
+    for i in range(n_draws):
+        X = sigma * rng.standard_normal((N, M)) / np.sqrt(N)
+        X[np.arange(diag.size), np.arange(diag.size)] += diag
+        tops[i] = np.linalg.svd(X, compute_uv=False)[0]
+    return float(np.quantile(tops, confidence))
+
+
+def shrink_singular_values(observed, *, gamma: float, sigma: float) -> np.ndarray:
+    """Invert the Benaych-Georges–Nadakuditi map and apply the overlap factor.
+
+    An outlier at ``y`` comes from a signal singular value ``s`` with
+    ``y^2 = (s^2 + a)(s^2 + b)/s^2``, ``a = sigma^2``, ``b = sigma^2 gamma``; the
+    inversion is the larger root ``s^2 = ((y^2 - a - b) + sqrt((y^2 - a - b)^2 - 4ab))/2``.
+    The returned value is ``s sqrt(c_N c_M)`` with ``c_N, c_M`` the predicted
+    squared overlaps of the N-side and M-side singular vectors: for the
+    estimator ``sum_k t_k u_k v_k^T`` built on the observed singular vectors this
+    is the Frobenius-optimal ``t_k`` in the limit (Nadakuditi 2014, Gavish–Donoho
+    2017). Values at or below the edge ``sigma (1 + sqrt(gamma))`` map to 0.
+
+    Parameters
+    ----------
+    observed : array_like
+        Observed singular values.
+    gamma, sigma : float
+        Aspect ratio ``M/N`` and noise level.
+
+    Returns
+    -------
+    ndarray
+        Shrunk singular values, same shape as ``observed``.
+
+    Examples
+    --------
+    >>> s = 2.0; a = b = 1.0
+    >>> y = np.sqrt((s**2 + a) * (s**2 + b)) / s
+    >>> overlap = 1 - a * (b + s**2) / (s**2 * (s**2 + a))
+    >>> bool(np.isclose(shrink_singular_values([y], gamma=1.0, sigma=1.0)[0], s * overlap))
+    True
+    """
+    y = check_array(observed, "observed")
+    gamma = check_real(gamma, "gamma", positive=True)
+    sigma = check_real(sigma, "sigma", positive=True)
+    a, b = sigma**2, sigma**2 * gamma
+    c = y**2 - a - b
+    disc = c**2 - 4 * a * b
+    above = (c > 0) & (disc > 0)
+    s2 = np.where(above, (c + np.sqrt(np.where(above, disc, 0.0))) / 2, 0.0)
+    safe = np.where(above, s2, 1.0)
+    overlap_n = 1 - a * (b + safe) / (safe * (safe + a))
+    overlap_m = 1 - b * (a + safe) / (safe * (safe + b))
+    return np.where(above, np.sqrt(s2 * np.clip(overlap_n * overlap_m, 0.0, 1.0)), 0.0)
+
+
+def _low_rank(U, s, Vt, k, rule, threshold, sigma) -> PruneResult:
+    N, M = U.shape[0], Vt.shape[1]
+    left, right = U[:, :k] * s[:k], Vt[:k]
+    factored = k * (N + M) < N * M
+    return PruneResult(
+        matrix=left @ right,
+        rule=rule,
+        kept=int(k),
+        threshold=float(threshold),
+        sigma=float(sigma),
+        singular_values=s[:k].copy(),
+        left=left if factored else None,
+        right=right if factored else None,
+        n_parameters=int(k * (N + M) if factored else N * M),
+    )
+
+
+def prune(
+    W,
+    rule: str = "mp_edge",
+    *,
+    sigma: float | None = None,
+    confidence: float = 0.95,
+    quantile_range=(0.25, 0.75),
+    max_distance: float | None = None,
+    signal_bulk=None,
+    n_draws: int = 10,
+    rng=None,
+) -> PruneResult:
+    """Keep the singular values of ``W`` that stand out of the noise bulk.
+
+    Rules
+    -----
+    ``"mp_edge"``
+        Hard threshold at :func:`bulk_edge` (Marchenko–Pastur edge plus a
+        Tracy–Widom margin) with ``sigma`` fitted by :func:`noise_level` unless given.
+    ``"shrinkage"``
+        The same threshold; the kept singular values are replaced by
+        :func:`shrink_singular_values` (BGN inversion times the overlap factor).
+    ``"free_edge"``
+        Hard threshold at :func:`free_edge`, the edge of noise plus the bulk of
+        ``S``; needs ``signal_bulk``, ``sigma`` and ``rng``. Use it when ``S`` is
+        full rank: its bulk pushes the edge of ``W``'s bulk beyond the
+        Marchenko–Pastur edge, which then keeps bulk singular values.
+
+    Parameters
+    ----------
+    W : array_like, shape (N, M)
+    rule : {"mp_edge", "free_edge", "shrinkage"}
+    sigma : float, optional
+        Noise level; fitted with :func:`noise_level` when omitted (not allowed
+        for ``"free_edge"``).
+    confidence : float
+        Tracy–Widom (or Monte Carlo) confidence level of the threshold.
+    quantile_range, max_distance
+        Passed to :func:`noise_level`.
+    signal_bulk : array_like, optional
+        Singular values of the bulk of ``S`` (``"free_edge"`` only).
+    n_draws : int
+        Monte Carlo draws for ``"free_edge"``.
+    rng : numpy.random.Generator, optional
+        Needed for ``"free_edge"`` only.
+
+    Returns
+    -------
+    PruneResult
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> u, v = rng.standard_normal(300), rng.standard_normal(150)
+    >>> S = 3.0 * np.outer(u / np.linalg.norm(u), v / np.linalg.norm(v))
+    >>> W = S + rng.standard_normal((300, 150)) / np.sqrt(300)
+    >>> res = prune(W, "shrinkage")
+    >>> res.kept, res.n_parameters
+    (1, 450)
+    >>> bool(np.linalg.norm(res.matrix - S) < np.linalg.norm(W - S))
+    True
+    """
+    W = _check_matrix(W)
+    rule = check_choice(rule, "rule", {"mp_edge", "free_edge", "shrinkage"})
+    N, M = W.shape
+    singular_values = np.linalg.svd(W, compute_uv=False)
+    if rule == "free_edge":
+        if sigma is None or signal_bulk is None or rng is None:
+            raise ValueError(
+                "rule='free_edge' needs sigma, signal_bulk (singular values of the bulk of S) and rng; "
+                "the noise level fitted to the middle of the spectrum is biased when S has a bulk"
+            )
+        sigma = check_real(sigma, "sigma", positive=True)
+        threshold = free_edge(signal_bulk, N, M, sigma, confidence=confidence, n_draws=n_draws, rng=rng)
+    else:
+        if signal_bulk is not None:
+            raise ValueError(f"signal_bulk is used only by rule='free_edge', not by rule={rule!r}")
+        if sigma is None:
+            _check_fit_arguments(W.shape, quantile_range, max_distance)
+            sigma = _fit_noise(singular_values, W.shape, quantile_range, max_distance).sigma
+        sigma = check_real(sigma, "sigma", positive=True)
+        threshold = bulk_edge(N, M, sigma, confidence=confidence)
+    k = int(np.sum(singular_values > threshold))
+    if k == 0:  # nothing stands out: no singular vectors needed
+        U, s, Vt = np.zeros((N, 0)), singular_values, np.zeros((0, M))
+    else:
+        U, s, Vt = np.linalg.svd(W, full_matrices=False)
+    if rule == "shrinkage":
+        s = s.copy()
+        s[:k] = shrink_singular_values(s[:k], gamma=M / N, sigma=sigma)
+    return _low_rank(U, s, Vt, k, rule, threshold, sigma)
+
+
+def truncated_svd(W, rank: int) -> np.ndarray:
+    """Best rank-``rank`` approximation of ``W`` in Frobenius norm (Eckart–Young).
+
+    Examples
+    --------
+    >>> W = np.diag([3.0, 2.0, 1.0])
+    >>> truncated_svd(W, 2).diagonal().tolist()
+    [3.0, 2.0, 0.0]
+    """
+    W = _check_matrix(W)
+    rank = check_int(rank, "rank", minimum=0, maximum=min(W.shape))
+    U, s, Vt = np.linalg.svd(W, full_matrices=False)
+    return (U[:, :rank] * s[:rank]) @ Vt[:rank]
+
+
+def magnitude_prune(W, n_keep: int) -> np.ndarray:
+    """Keep the ``n_keep`` entries of ``W`` of largest absolute value; zero the others.
+
+    Examples
+    --------
+    >>> magnitude_prune([[1.0, -4.0], [3.0, 0.5]], 2).tolist()
+    [[0.0, -4.0], [3.0, 0.0]]
+    """
+    W = _check_matrix(W)
+    n_keep = check_int(n_keep, "n_keep", minimum=0, maximum=W.size)
+    out = np.zeros_like(W)
+    if n_keep:
+        idx = np.argpartition(np.abs(W).ravel(), W.size - n_keep)[W.size - n_keep :]
+        out.ravel()[idx] = W.ravel()[idx]
+    return out
+
+
+def rank_error_curve(W, S, *, sigma: float, max_rank: int) -> dict[str, np.ndarray]:
+    """Frobenius errors to ``S`` of the rank-``k`` estimates of ``S`` built from ``W``, ``k = 0..max_rank``.
+
+    ``"hard"`` keeps the top ``k`` singular triplets of ``W`` (truncated SVD);
+    ``"shrinkage"`` replaces the kept singular values by
+    :func:`shrink_singular_values` (those at or below the edge become 0). With
+    ``t_i`` the coefficients and ``a_i = u_i^T S v_i``, the squared error is
+    ``sum_i t_i^2 - 2 sum_i t_i a_i + |S|_F^2``, so one SVD serves every ``k``.
+
+    Returns
+    -------
+    dict
+        ``{"rank": k, "hard": error, "shrinkage": error}``, arrays of length ``max_rank + 1``.
+
+    Examples
+    --------
+    >>> W = np.diag([3.0, 2.0, 0.5]); S = np.diag([3.0, 2.0, 0.0])
+    >>> rank_error_curve(W, S, sigma=0.1, max_rank=3)["hard"].round(6).tolist()
+    [3.605551, 2.0, 0.0, 0.5]
+    """
+    W = _check_matrix(W)
+    S = _check_matrix(S, "S")
+    if S.shape != W.shape:
+        raise ValueError(f"S must have the shape of W {W.shape}, got {S.shape}")
+    sigma = check_real(sigma, "sigma", positive=True)
+    max_rank = check_int(max_rank, "max_rank", minimum=0, maximum=min(W.shape))
+    U, s, Vt = np.linalg.svd(W, full_matrices=False)
+    a = np.einsum("ij,ij->j", U[:, :max_rank], S @ Vt[:max_rank].T)
+    norm2 = float(np.sum(S**2))
+    out = {"rank": np.arange(max_rank + 1)}
+    shrunk = shrink_singular_values(s[:max_rank], gamma=W.shape[1] / W.shape[0], sigma=sigma)
+    for name, t in (("hard", s[:max_rank]), ("shrinkage", shrunk)):
+        partial = np.concatenate([[0.0], np.cumsum(t**2 - 2 * t * a)])
+        out[name] = np.sqrt(np.clip(partial + norm2, 0.0, None))
+    return out
+
+
+def spiked_singular_triplet(*, N: int, M: int, s: float, sigma: float = 1.0, rng) -> dict[str, float]:
+    """One draw of ``W = s u v^T + R/sqrt(N)``: its top singular value and both overlaps.
+
+    ``u`` (N-side) and ``v`` (M-side) are Haar-random unit vectors, the noise is
+    Gaussian. Returns ``{"top": s_1(W), "overlap_left": <u, u_1>^2,
+    "overlap_right": <v, v_1>^2}`` with ``u_1, v_1`` the top singular vectors of ``W``
+    (computed by ARPACK, so ``N x M`` may be large).
+
+    Examples
+    --------
+    >>> out = spiked_singular_triplet(N=400, M=200, s=3.0, rng=np.random.default_rng(0))
+    >>> rho = np.sqrt((9 + 1) * (9 + 0.5)) / 3  # BGN location, about 3.25
+    >>> bool(abs(out["top"] - rho) < 0.1)
+    True
+    """
+    N = check_int(N, "N", minimum=2)
+    M = check_int(M, "M", minimum=2)
+    s = check_real(s, "s", nonnegative=True)
+    rng = check_generator(rng)
+    S, U, V = low_rank_signal(N, M, [s], return_vectors=True, rng=rng)
+    W = S + rectangular_noise(N, M, sigma=sigma, rng=rng)
+    v0 = np.full(min(N, M), 1 / np.sqrt(min(N, M)))
+    left, top, right = scipy.sparse.linalg.svds(W, k=1, v0=v0)
+    return {
+        "top": float(top[0]),
+        "overlap_left": float((left[:, 0] @ U[:, 0]) ** 2),
+        "overlap_right": float((right[0] @ V[:, 0]) ** 2),
+    }
+
+
+def compare_rules(
+    W, S, *, sigma: float, signal_bulk=(), confidence: float = 0.95, n_draws: int = 10, rng
+) -> dict[str, float]:
+    """Apply every rule to ``W = S + noise`` and measure the Frobenius error to the known ``S``.
+
+    ``"mp_edge"`` and ``"shrinkage"`` use the noise level fitted by
+    :func:`noise_level` (what a user without ``S`` can do; a refused fit raises);
+    ``"mp_edge_true_sigma"`` is the hard threshold at the Marchenko–Pastur edge of
+    the true ``sigma``; ``"free_edge"`` uses the true ``sigma`` and the singular
+    values ``signal_bulk`` of the bulk of ``S`` (empty for a finite-rank ``S``).
+
+    Returns
+    -------
+    dict
+        ``sigma_fit``, ``fit_distance``, ``error_raw`` (``|W - S|_F``), and for each
+        rule ``kept_<rule>``, ``threshold_<rule>``, ``error_<rule>``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> S = np.zeros((300, 150)); S[0, 0] = 4.0
+    >>> W = S + rng.standard_normal((300, 150)) / np.sqrt(300)
+    >>> out = compare_rules(W, S, sigma=1.0, rng=rng)
+    >>> out["kept_mp_edge"], out["kept_free_edge"], out["error_shrinkage"] < out["error_mp_edge"]
+    (1.0, 1.0, True)
+    """
+    W = _check_matrix(W)
+    S = _check_matrix(S, "S")
+    if S.shape != W.shape:
+        raise ValueError(f"S must have the shape of W {W.shape}, got {S.shape}")
+    fit = noise_level(W)
+    results = {
+        "mp_edge": prune(W, "mp_edge", sigma=fit.sigma, confidence=confidence),
+        "shrinkage": prune(W, "shrinkage", sigma=fit.sigma, confidence=confidence),
+        "mp_edge_true_sigma": prune(W, "mp_edge", sigma=sigma, confidence=confidence),
+        "free_edge": prune(
+            W,
+            "free_edge",
+            sigma=sigma,
+            signal_bulk=signal_bulk,
+            confidence=confidence,
+            n_draws=n_draws,
+            rng=rng,
+        ),
+    }
+    out = {"sigma_fit": fit.sigma, "fit_distance": fit.distance, "error_raw": float(np.linalg.norm(W - S))}
+    for name, res in results.items():
+        out[f"kept_{name}"] = float(res.kept)
+        out[f"threshold_{name}"] = res.threshold
+        out[f"error_{name}"] = float(np.linalg.norm(res.matrix - S))
+    return out

@@ -1,0 +1,84 @@
+"""Small experiments that exercise :mod:`rmtlib.sweep` (examples, tests, benchmark).
+
+They follow the experiment contract of :mod:`rmtlib.experiments`: keyword
+parameters, a required keyword ``rng``, a ``dict`` of floats out. Chapter
+experiments live in :mod:`rmtlib.experiments`; these two exist so that the sweep
+machinery can be shown and measured on its own.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ._validation import check_generator, check_int, check_real
+
+__all__ = ["spiked_top_eigenvalue", "timed_draw"]
+
+
+def spiked_top_eigenvalue(*, N: int, theta: float, sigma: float = 1.0, rng) -> dict[str, float]:
+    """Largest eigenvalue of a rank-one spiked Wigner matrix against its BBP limit.
+
+    Draws ``H = W + theta e_1 e_1^T`` with ``W`` a symmetric Gaussian matrix whose
+    entries (diagonal included) have variance ``sigma^2 / N``, and compares the
+    largest eigenvalue with ``theta + sigma^2 / theta`` when ``theta > sigma``
+    and with the edge ``2 sigma`` otherwise (T3). One dense ``eigvalsh`` of size
+    ``N``: a CPU-bound task whose cost is set by ``N``.
+
+    Parameters
+    ----------
+    N : int
+        Matrix size, at least 2.
+    theta : float
+        The spike, ``>= 0``.
+    sigma : float, optional
+        Noise level, ``> 0``.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    dict
+        ``top`` (largest eigenvalue), ``predicted`` (its limit) and ``deviation``
+        (``top - predicted``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = spiked_top_eigenvalue(N=400, theta=3.0, rng=np.random.default_rng(0))
+    >>> round(out["predicted"], 4)
+    3.3333
+    >>> abs(out["deviation"]) < 0.3
+    True
+    """
+    N = check_int(N, "N", minimum=2)
+    theta = check_real(theta, "theta", nonnegative=True)
+    sigma = check_real(sigma, "sigma", positive=True)
+    rng = check_generator(rng)
+    upper = np.triu(rng.standard_normal((N, N)) * (sigma / np.sqrt(N)))
+    H = upper + np.triu(upper, 1).T
+    H[0, 0] += theta
+    top = float(np.linalg.eigvalsh(H)[-1])
+    predicted = theta + sigma**2 / theta if theta > sigma else 2.0 * sigma
+    return {"top": top, "predicted": predicted, "deviation": top - predicted}
+
+
+def timed_draw(*, delay: float, value: float = 0.0, rng) -> dict[str, float]:
+    """Sleep ``delay`` seconds, then return ``value`` plus one uniform draw.
+
+    A task of known duration and negligible CPU cost: the sweep tests use it to
+    interrupt a sweep mid-run, the benchmark to measure per-task overhead.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = timed_draw(delay=0.0, value=1.0, rng=np.random.default_rng(0))
+    >>> 1.0 <= out["draw"] < 2.0
+    True
+    """
+    delay = check_real(delay, "delay", nonnegative=True)
+    value = check_real(value, "value")
+    rng = check_generator(rng)
+    time.sleep(delay)
+    return {"draw": value + float(rng.random())}

@@ -1,0 +1,327 @@
+"""Build the book: execute the chapters (cached by content hash), assemble, render strictly.
+
+:func:`build_book` does, for one profile (``ci`` or ``full``):
+
+1. read ``_toc.yml``; every entry must exist as ``.md`` or ``.ipynb`` (or be a
+   page generated here: ``book/status``), else the build stops and names it;
+2. execute each chapter notebook into ``_build/executed/<profile>/`` with
+   :func:`rmtlib.run.execute_chapter`, unless the executed notebook there carries
+   the same content hash (cells, parameters, rmtlib source) and its figures are
+   present; a failing chapter is reported by name and never cached;
+3. assemble a staging tree ``_build/source/`` (configuration, ``book/``, the
+   executed notebooks, the generated status page and run table, the key figure,
+   the local MathJax subset in ``_mathjax/mathjax/``);
+4. run ``jupyter-book build --all -W -n --keep-going`` on it, execution off,
+   into ``_build/html`` (removed first, so every build renders from clean).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from . import run as _run
+
+__all__ = ["BookError", "GENERATED_PAGES", "KEY_FIGURE", "RUNS_TABLE_MARKER", "build_book", "toc_entries"]
+
+GENERATED_PAGES = ("book/status",)
+#: The intro's first figure: saved by chapter 05 with ``savefig(fig, "key_figure")``.
+KEY_FIGURE = "key_figure.png"
+#: Line of ``book/reproducibility.md`` replaced by the table of the runs behind the build.
+RUNS_TABLE_MARKER = "<!-- runs-table -->"
+_MATHJAX_FILES = ("tex-mml-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions")
+
+
+class BookError(RuntimeError):
+    """The book cannot be built; the message says which file or chapter and why."""
+
+
+def toc_entries(toc: dict) -> list[str]:
+    """Return every ``file`` of a Jupyter Book ``_toc.yml`` (root first), in reading order.
+
+    Examples
+    --------
+    >>> toc = {"format": "jb-book", "root": "book/intro",
+    ...        "parts": [{"caption": "Theorems", "chapters": [{"file": "notebooks/01_semicircle"}]}]}
+    >>> toc_entries(toc)
+    ['book/intro', 'notebooks/01_semicircle']
+    """
+    found = [toc["root"]] if "root" in toc else []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                found.append(node["file"])
+            for key in ("parts", "chapters", "sections"):
+                for child in node.get(key, []):
+                    walk(child)
+
+    walk({key: toc[key] for key in ("parts", "chapters", "sections") if key in toc})
+    return [
+        str(Path(entry).with_suffix("")) if entry.endswith((".md", ".ipynb")) else entry for entry in found
+    ]
+
+
+def _notebooks(root: Path, entries: list[str]) -> list[Path]:
+    notebooks, missing = [], []
+    for entry in entries:
+        if (root / f"{entry}.ipynb").is_file():
+            notebooks.append(root / f"{entry}.ipynb")
+        elif not (root / f"{entry}.md").is_file() and entry not in GENERATED_PAGES:
+            missing.append(entry)
+    if missing:
+        raise BookError(
+            "_toc.yml lists pages that do not exist (neither .md nor .ipynb): " + ", ".join(missing)
+        )
+    return notebooks
+
+
+def _cached(output: Path, figures: Path, digest: str):
+    import nbformat
+
+    if not output.is_file():
+        return None
+    nb = nbformat.read(str(output), as_version=4)
+    record = nb.metadata.get("rmtlib", {})
+    if record.get("content_hash") != digest:
+        return None
+    if not all((figures / name).is_file() for name in record.get("figures", [])):
+        return None
+    return nb
+
+
+def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Path, log) -> dict:
+    profiles = _run.load_profiles(root / "notebooks" / "profiles.yml")
+    executed, failures = {}, []
+    for notebook in notebooks:
+        chapter = _run.chapter_name(notebook)
+        if profile not in (profiles.get(chapter) or {}):
+            failures.append(f"{chapter}: notebooks/profiles.yml has no '{profile}' profile for it")
+            continue
+        try:
+            parameters = _run.resolve_parameters(notebook, profile=profile, profiles=profiles)
+        except (ValueError, TypeError) as exc:
+            failures.append(f"{chapter}: {exc}")
+            continue
+        digest = _run.content_hash(notebook, parameters)
+        output, figures = cache / f"{chapter}.ipynb", cache / "figures" / chapter
+        nb = _cached(output, figures, digest)
+        if nb is not None:
+            log(f"[book] {chapter}: unchanged (hash {digest[:12]}), reusing the executed notebook")
+        else:
+            log(f"[book] {chapter}: executing with the {profile} profile {parameters}")
+            try:
+                nb = _run.execute_chapter(
+                    notebook,
+                    output,
+                    parameters=parameters,
+                    profile=profile,
+                    figures_dir=figures,
+                    content_hash_value=digest,
+                )
+            except _run.NotebookExecutionError as exc:
+                failures.append(str(exc))
+                continue
+            log(f"[book] {chapter}: done in {nb.metadata['rmtlib']['runtime_s']:.1f} s")
+        executed[notebook] = nb
+    if failures:
+        raise BookError("chapters failed, the book was not built:\n- " + "\n- ".join(failures))
+    return executed
+
+
+def _md_cell(value) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _status_page(executed: dict, profile: str) -> str:
+    from .verdict import read_verdicts
+
+    rows = []
+    for notebook, nb in executed.items():
+        chapter = _run.chapter_name(notebook)
+        for v in read_verdicts(nb):
+            rows.append(
+                f"| [{chapter}](../notebooks/{chapter}.ipynb) "
+                f"| {_md_cell(v.theorem)} | {_md_cell(v.quantity)} "
+                f"| {v.predicted:.6g} | {v.observed:.6g} | {v.tolerance:.3g} "
+                f"| {'pass' if v.passed else '**FAIL**'} | {v.N} | {v.seeds} | {v.runtime_s:.1f} |"
+            )
+    table = (
+        "| chapter | theorem | quantity | predicted | observed | tolerance | verdict "
+        "| N | seeds | runtime (s) |\n"
+        "|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
+        if rows
+        else "No chapter recorded a verdict in this build."
+    )
+    return (
+        "(status)=\n# Reproduction status\n\n"
+        "Every chapter ends with a verdict: the theorem's prediction, the simulated value and the "
+        "tolerance derived from the known fluctuation scale. A verdict outside its tolerance stops "
+        "the build, so a published page only shows passing verdicts. This table is generated from "
+        f"the executed notebooks of this build (profile `{profile}`); runtime is the time from the "
+        "chapter's start to its verdict.\n\n" + table + "\n"
+    )
+
+
+def _runs_table(executed: dict) -> str:
+    rows, versions = [], {}
+    for notebook, nb in executed.items():
+        chapter = _run.chapter_name(notebook)
+        record = nb.metadata["rmtlib"]
+        versions = record.get("packages", versions)
+        params = ", ".join(f"{k}={v!r}" for k, v in record["parameters"].items())
+        rows.append(
+            f"| [{chapter}](../notebooks/{chapter}.ipynb) | `{record['profile']}` | `{_md_cell(params)}` "
+            f"| {record['runtime_s']:.1f} | {record['packages'].get('rmtlib', '?')} "
+            f"| `{record['content_hash'][:12]}` | {record['executed_at']} |"
+        )
+    out = [
+        "| chapter | profile | parameters | runtime (s) | rmtlib | content hash | executed |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        "Package versions used to execute the chapters:",
+        "",
+        "| package | version |",
+        "|---|---|",
+        *(f"| {name} | {version} |" for name, version in versions.items()),
+    ]
+    return "\n".join(out)
+
+
+def _copy_mathjax(root: Path, staging: Path, log) -> None:
+    source = root / "node_modules" / "mathjax" / "es5"
+    if not (source / "tex-mml-chtml.js").is_file():
+        npm = shutil.which("npm")
+        if npm is None or not (root / "package.json").is_file():
+            raise BookError(
+                "MathJax is missing (node_modules/mathjax) and npm is not available to install it: "
+                "install Node.js and run `npm ci` in the repository root"
+            )
+        log("[book] installing MathJax with npm (package.json)")
+        command = [
+            npm,
+            "ci" if (root / "package-lock.json").is_file() else "install",
+            "--no-audit",
+            "--no-fund",
+        ]
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True)
+        if done.returncode != 0 or not (source / "tex-mml-chtml.js").is_file():
+            raise BookError(f"`{' '.join(command)}` failed:\n{done.stdout}{done.stderr}")
+    target = staging / "_mathjax" / "mathjax"
+    for item in _MATHJAX_FILES:
+        if (source / item).is_dir():
+            shutil.copytree(source / item, target / item)
+        else:
+            (target / item).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / item, target / item)
+
+
+def _without_verdict_records(nb):
+    """Return a copy of ``nb`` without the machine-readable verdict records.
+
+    They feed the status page; the page shows their text rendering, and myst-nb
+    would warn about the unknown MIME type (which fails the strict build).
+    """
+    import copy
+
+    from .verdict import VERDICT_MIME
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(VERDICT_MIME, None)
+    return nb
+
+
+def _assemble(root: Path, staging: Path, executed: dict, cache: Path, profile: str, log) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(root / name, staging / name)
+    shutil.copytree(root / "book", staging / "book")
+    (staging / "notebooks").mkdir()
+    import nbformat
+
+    for notebook, nb in executed.items():
+        nbformat.write(_without_verdict_records(nb), str(staging / "notebooks" / notebook.name))
+    (staging / "book" / "status.md").write_text(_status_page(executed, profile))
+    reproducibility = staging / "book" / "reproducibility.md"
+    if reproducibility.is_file():
+        text = reproducibility.read_text()
+        if RUNS_TABLE_MARKER not in text:
+            raise BookError(f"book/reproducibility.md must contain the line {RUNS_TABLE_MARKER}")
+        reproducibility.write_text(text.replace(RUNS_TABLE_MARKER, _runs_table(executed)))
+    key_figures = sorted((cache / "figures").glob(f"*/{KEY_FIGURE}"))
+    key_figures = [p for p in key_figures if p.parent.name in {n.stem for n in executed}]
+    intro = root / "book" / "intro.md"
+    if intro.is_file() and f"figures/{KEY_FIGURE}" in intro.read_text():
+        if len(key_figures) != 1:
+            raise BookError(
+                f"book/intro.md shows figures/{KEY_FIGURE}, which exactly one chapter must save with "
+                f"rmtlib.plotting.savefig(fig, 'key_figure'); found {len(key_figures)}: "
+                + (", ".join(p.parent.name for p in key_figures) or "none")
+            )
+        (staging / "book" / "figures").mkdir(exist_ok=True)
+        shutil.copy2(key_figures[0], staging / "book" / "figures" / KEY_FIGURE)
+    _copy_mathjax(root, staging, log)
+
+
+def _render(root: Path, staging: Path, log) -> Path:
+    output = root / "_build"
+    for stale in (output / "html", output / ".doctrees"):
+        shutil.rmtree(stale, ignore_errors=True)
+    executable = Path(sys.executable).with_name("jupyter-book")
+    command = [
+        str(executable) if executable.exists() else "jupyter-book",
+        "build",
+        "--all",
+        "-W",
+        "-n",
+        "--keep-going",
+        "--path-output",
+        str(root),
+        str(staging),
+    ]
+    log("[book] " + " ".join(command[1:]))
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    problems = []
+    for line in process.stdout:
+        log(line.rstrip("\n"))
+        if "WARNING" in line or "ERROR" in line:
+            problems.append(line.strip())
+    if process.wait() != 0:
+        summary = "\n".join(problems[:40]) or "(see the log above)"
+        raise BookError(
+            f"jupyter-book build failed (exit {process.returncode}); warnings are errors here:\n{summary}"
+        )
+    index = output / "html" / "index.html"
+    if not index.is_file():
+        raise BookError(f"jupyter-book finished but {index} is missing")
+    return index
+
+
+def build_book(root=".", *, profile: str = "full", log=print) -> Path:
+    """Execute the chapters of ``root``'s ``_toc.yml`` with ``profile`` and render the site.
+
+    Returns the path of ``_build/html/index.html``. Raises :class:`BookError`
+    naming the missing page, the failing chapter and its error, or the Sphinx
+    warnings that failed the strict build.
+    """
+    if profile not in _run.PROFILE_NAMES:
+        raise ValueError(f"profile must be one of {list(_run.PROFILE_NAMES)}, got {profile!r}")
+    root = Path(root).resolve()
+    for required in ("_config.yml", "_toc.yml", "book", "notebooks/profiles.yml"):
+        if not (root / required).exists():
+            raise BookError(f"{root} has no {required}: run the book command from the repository root")
+    entries = toc_entries(yaml.safe_load((root / "_toc.yml").read_text()))
+    notebooks = _notebooks(root, entries)
+    cache = root / "_build" / "executed" / profile
+    executed = _execute_chapters(root, notebooks, profile, cache, log)
+    staging = root / "_build" / "source"
+    _assemble(root, staging, executed, cache, profile, log)
+    return _render(root, staging, log)

@@ -1,0 +1,44 @@
+"""Fixtures for the checks of the built site (run after `python -m rmtlib book --profile ci`).
+
+The site checked is ``_build/html`` under the repository root, or under
+``$RMTLIB_SITE_ROOT`` when that is set (a project root holding ``_toc.yml`` and
+``_build/html``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rmtlib.site import toc_entries
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return Path(os.environ.get("RMTLIB_SITE_ROOT", REPOSITORY)).resolve()
+
+
+@pytest.fixture(scope="session")
+def site(project_root) -> Path:
+    html = project_root / "_build" / "html"
+    if not (html / "index.html").is_file():
+        pytest.fail(f"no built site at {html}: run `python -m rmtlib book --profile ci` first")
+    return html
+
+
+@pytest.fixture(scope="session")
+def toc_pages(project_root) -> list[str]:
+    """Every page of ``_toc.yml`` relative to the site root, e.g. ``notebooks/01_semicircle.html``."""
+    toc = yaml.safe_load((project_root / "_toc.yml").read_text())
+    return [f"{entry}.html" for entry in toc_entries(toc)]
+
+
+@pytest.fixture(scope="session")
+def chapter_pages(toc_pages) -> list[str]:
+    """The chapter notebooks' pages."""
+    return [page for page in toc_pages if page.startswith("notebooks/")]

@@ -1,0 +1,182 @@
+"""The site as a reader sees it: every page opened in headless Chromium from a local server.
+
+Chromium is the Debian package (``/usr/bin/chromium``, installed by ``make test``
+when missing), driven by Playwright; no browser is ever downloaded. Every request
+that does not go to the local server is blocked and reported. Full-page
+screenshots of the chapters go to ``_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# Text of the page a reader can see: text nodes outside code, scripts and typeset math,
+# whose element is rendered.
+VISIBLE_TEXT_JS = """() => {
+  const skip = new Set(['SCRIPT', 'STYLE', 'PRE', 'CODE', 'TEXTAREA', 'MJX-CONTAINER', 'NOSCRIPT']);
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const parts = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    let el = node.parentElement, hidden = false;
+    for (let e = el; e; e = e.parentElement) { if (skip.has(e.tagName)) { hidden = true; break; } }
+    if (hidden || !el.getClientRects().length) continue;
+    parts.push(node.textContent);
+  }
+  return parts.join(' ');
+}"""
+
+LOAD_IMAGES_JS = """async () => {
+  const images = [...document.images];
+  images.forEach(img => { img.loading = 'eager'; });
+  await Promise.all(images.map(img => img.complete ? null :
+      new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done); })));
+  return images.map(img => ({src: img.getAttribute('src'), width: img.naturalWidth}));
+}"""
+
+MATH_JS = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  const math = [...document.querySelectorAll('.math')];
+  const untypeset = math.filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 60));
+  return {math: math.length, typeset: document.querySelectorAll('mjx-container').length, untypeset};
+}"""
+
+SIDEBAR_JS = """() => [...document.querySelectorAll('.bd-sidebar-primary a.reference.internal')]
+                  .map(a => a.href)"""
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def pages_seen(site, toc_pages, project_root, server, browser):
+    """Open every page of the toc once; return what the browser saw, page by page."""
+    shots = project_root / "_build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    seen = {}
+    for page_path in toc_pages:
+        page = context.new_page()
+        record = {"console": [], "remote": [], "screenshot": None}
+        page.on("console", lambda msg, r=record: msg.type == "error" and r["console"].append(msg.text))
+        page.on("pageerror", lambda exc, r=record: r["console"].append(str(exc)))
+
+        def only_local(route, r=record):
+            if urlsplit(route.request.url).hostname == "127.0.0.1":
+                return route.continue_()
+            r["remote"].append(route.request.url)
+            return route.abort()
+
+        page.route("**/*", only_local)
+        response = page.goto(urljoin(server, page_path), wait_until="load")
+        record["status"] = response.status if response else None
+        record["url"] = page.url
+        record["images"] = page.evaluate(LOAD_IMAGES_JS)
+        record["math"] = page.evaluate(MATH_JS)
+        record["text"] = page.evaluate(VISIBLE_TEXT_JS)
+        record["sidebar"] = page.evaluate(SIDEBAR_JS)
+        if page_path.startswith("notebooks/") or page_path == "book/intro.html":
+            target = shots / (page_path.removesuffix(".html").replace("/", "__") + ".png")
+            page.screenshot(path=str(target), full_page=True)
+            record["screenshot"] = target
+        seen[page_path] = record
+        page.close()
+    context.close()
+    return seen
+
+
+def test_index_leads_to_the_introduction(server, browser):
+    page = browser.new_page()
+    page.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort())
+    page.goto(urljoin(server, "index.html"))
+    page.wait_for_url("**/book/intro.html", timeout=10_000)
+    assert page.locator("h1").first.inner_text().strip()
+    page.close()
+
+
+def test_pages_open_without_console_errors(pages_seen):
+    for path, record in pages_seen.items():
+        assert record["status"] == 200, f"{path}: HTTP {record['status']}"
+        assert not record["console"], f"{path}: console errors {record['console']}"
+
+
+def test_pages_request_nothing_remote(pages_seen):
+    for path, record in pages_seen.items():
+        assert not record["remote"], f"{path} requested remote resources: {record['remote']}"
+
+
+def test_every_image_loaded(pages_seen):
+    for path, record in pages_seen.items():
+        broken = [img["src"] for img in record["images"] if img["width"] == 0]
+        assert not broken, f"{path}: images that did not load: {broken}"
+    assert sum(len(r["images"]) for p, r in pages_seen.items() if p.startswith("notebooks/")) > 0
+
+
+def test_math_is_typeset(pages_seen):
+    for path, record in pages_seen.items():
+        math = record["math"]
+        assert not math["untypeset"], f"{path}: math left untypeset: {math['untypeset']}"
+        if math["math"]:
+            assert math["typeset"] >= math["math"], f"{path}: {math}"
+        for raw in ("\\(", "\\)", "\\[", "\\]", "$$"):
+            assert raw not in record["text"], f"{path}: raw TeX delimiter {raw!r} in the visible text"
+    assert pages_seen["book/conventions.html"]["math"]["typeset"] > 10
+
+
+def test_every_chapter_reachable_from_sidebar(pages_seen, toc_pages, server):
+    wanted = {urljoin(server, page) for page in toc_pages if page != "book/intro.html"}
+    for path, record in pages_seen.items():
+        reachable = {link.split("#")[0] for link in record["sidebar"]}
+        assert wanted <= reachable, f"{path}: sidebar misses {sorted(wanted - reachable)}"
+
+
+def test_cross_references_resolve(pages_seen):
+    for path, record in pages_seen.items():
+        assert "??" not in record["text"], f"{path}: an unresolved reference shows as '??'"
+
+
+def test_screenshot_of_every_chapter(pages_seen, chapter_pages):
+    for page in chapter_pages:
+        shot = pages_seen[page]["screenshot"]
+        assert shot is not None and shot.stat().st_size > 10_000, f"{page}: no screenshot"

@@ -1,0 +1,392 @@
+"""Tests of rmtlib.laws: closed forms, an independent high-precision solve, Monte Carlo, the law contract."""
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import integrate
+
+from rmtlib.laws import (
+    DiscreteLaw,
+    FreeConvolutionSemicircle,
+    Law,
+    MarchenkoPastur,
+    Semicircle,
+    SquareRootLaw,
+    Uniform,
+)
+
+TWO_POINT = DiscreteLaw([-1.0, 0.5, 2.0], [0.2, 0.5, 0.3])
+
+# One table of parameter sets drives the generic law-contract tests below.
+LAWS = {
+    "semicircle": Semicircle(sigma=0.7),
+    "mp_tall": MarchenkoPastur(gamma=0.3, sigma=1.2),
+    "mp_square": MarchenkoPastur(gamma=1.0, sigma=1.0),
+    "mp_wide": MarchenkoPastur(gamma=2.5, sigma=0.8),
+    "mp_singular_values": MarchenkoPastur(gamma=0.5, sigma=1.0).singular_values(),
+    "uniform": Uniform(low=-1.0, high=2.0),
+    "fc_delta0": FreeConvolutionSemicircle(DiscreteLaw([0.0]), sigma=1.0),
+    "fc_three_atoms": FreeConvolutionSemicircle(TWO_POINT, sigma=0.7),
+    "fc_split": FreeConvolutionSemicircle(DiscreteLaw([-3.0, 3.0]), sigma=1.0),
+    "fc_uniform": FreeConvolutionSemicircle(Uniform(-1.0, 1.0), sigma=1.0),
+    "fc_semicircle": FreeConvolutionSemicircle(Semicircle(0.6), sigma=0.8),
+    "fc_mp": FreeConvolutionSemicircle(MarchenkoPastur(0.5), sigma=0.3),
+}
+CONTRACT = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+_NODES, _WEIGHTS = np.polynomial.legendre.leggauss(24)
+
+
+def _integrate(law, g, *, intervals=None, panels=24):
+    """``∫ g(x) dmu(x)`` over ``intervals`` (default: the support): composite Gauss-Legendre
+    in the angle variable ``x = a + (b - a)(1 - cos t)/2``, one vectorized ``pdf`` call."""
+    edges = np.linspace(0, np.pi, panels + 1)
+    t = (0.5 * (edges[1:] - edges[:-1])[:, None] * (_NODES + 1) + edges[:-1, None]).ravel()
+    w = (0.5 * (edges[1:] - edges[:-1])[:, None] * _WEIGHTS).ravel()
+    xs, ws = [], []
+    for a, b in intervals or law.support():
+        xs.append(a + 0.5 * (b - a) * (1 - np.cos(t)))
+        ws.append(w * 0.5 * (b - a) * np.sin(t))
+    x, w = np.concatenate(xs), np.concatenate(ws)
+    return np.sum(w * law.pdf(x) * g(x), axis=-1)
+
+
+def _inner_points(law, n=7):
+    """Points strictly inside each support interval."""
+    t = (np.arange(n) + 0.5) / n
+    return np.concatenate([a + (b - a) * t for a, b in law.support()])
+
+
+# ---------------------------------------------------------------- the law contract
+@pytest.mark.parametrize("name", LAWS)
+def test_density_nonnegative_and_integrates_to_one(name):
+    law = LAWS[name]
+    assert _integrate(law, np.ones_like) == pytest.approx(1.0, abs=1e-6)
+    lo, hi = law.support()[0][0], law.support()[-1][1]
+    x = np.linspace(lo - 1, hi + 1, 301)
+    assert np.all(law.pdf(x) >= 0)
+    assert law.pdf(lo - 0.5) == 0.0 and law.pdf(hi + 0.5) == 0.0
+
+
+@pytest.mark.parametrize("name", LAWS)
+def test_cdf_monotone_and_matches_integrated_density(name):
+    law = LAWS[name]
+    lo, hi = law.support()[0][0], law.support()[-1][1]
+    x = np.linspace(lo - 0.5, hi + 0.5, 401)
+    F = law.cdf(x)
+    assert np.all(np.diff(F) >= -1e-13)
+    assert F[0] == 0.0 and F[-1] == pytest.approx(1.0, abs=1e-12)
+    a, b = law.support()[0]
+    mid = 0.5 * (a + b)
+    expected = _integrate(law, np.ones_like, intervals=[(a, mid)])
+    assert float(law.cdf(mid)) == pytest.approx(expected, abs=1e-7)
+
+
+@pytest.mark.parametrize("name", LAWS)
+@CONTRACT
+@given(p=st.floats(min_value=1e-6, max_value=1 - 1e-6))
+def test_icdf_inverts_cdf(name, p):
+    law = LAWS[name]
+    x = float(law.icdf(p))
+    assert float(law.cdf(x)) == pytest.approx(p, abs=1e-9)
+
+
+@pytest.mark.parametrize("name", LAWS)
+def test_cdf_of_icdf_and_quantiles(name):
+    law = LAWS[name]
+    x = _inner_points(law)
+    np.testing.assert_allclose(law.icdf(law.cdf(x)), x, atol=1e-8)
+    q = law.quantiles(50)
+    assert np.all(np.diff(q) > 0)
+    np.testing.assert_allclose(law.cdf(q), (np.arange(50) + 0.5) / 50, atol=1e-10)
+
+
+@pytest.mark.parametrize("name", LAWS)
+@CONTRACT
+@given(re=st.floats(min_value=-6, max_value=6), im=st.floats(min_value=1e-3, max_value=10))
+def test_stieltjes_maps_upper_half_plane_into_itself(name, re, im):
+    law = LAWS[name]
+    f = complex(law.stieltjes(complex(re, im)))
+    assert f.imag > 0
+    assert complex(law.stieltjes(complex(re, -im))) == pytest.approx(f.conjugate(), rel=1e-12)
+    assert complex(law.cauchy(complex(re, im))) == pytest.approx(-f, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", LAWS)
+def test_stieltjes_matches_quadrature_of_density(name):
+    law = LAWS[name]
+    z = np.array([0.3 + 0.5j, 2.0 + 1.0j, -1.0 + 0.2j])
+    expected = _integrate(law, lambda x: 1.0 / (x[None, :] - z[:, None]))
+    np.testing.assert_allclose(law.stieltjes(z), expected, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", LAWS)
+def test_mean_and_variance(name):
+    law = LAWS[name]
+    mean = _integrate(law, lambda x: x)
+    assert law.mean == pytest.approx(mean, abs=1e-7)
+    assert law.var == pytest.approx(_integrate(law, lambda x: (x - mean) ** 2), abs=1e-7)
+
+
+def test_laws_are_frozen():
+    law = Semicircle(sigma=1.0)
+    with pytest.raises(AttributeError, match="frozen"):
+        law.sigma = 2.0
+    assert "sigma=1.0" in repr(law)
+
+
+# ---------------------------------------------------------------- closed forms
+def test_semicircle_closed_forms():
+    law = Semicircle(sigma=2.0)
+    assert law.support() == [(-4.0, 4.0)]
+    assert float(law.pdf(0.0)) == pytest.approx(1 / (2 * np.pi))
+    assert float(law.cdf(2.0)) == pytest.approx(0.5 + (np.sqrt(3) / 4 + np.pi / 6) / np.pi)
+    z = np.array([0.3 + 0.1j, -5.0 + 2j, 7.0 + 0j, -4.5 + 0j])
+    f = law.stieltjes(z)
+    np.testing.assert_allclose(4 * f**2 + z * f + 1, 0, atol=1e-12)
+    assert f[2].real == pytest.approx((-7 + np.sqrt(49 - 16)) / 8)
+    # boundary value on the support: Im f(x + i0) = pi * density
+    assert float(law.stieltjes(1.0).imag) == pytest.approx(np.pi * float(law.pdf(1.0)))
+    assert float(law.stieltjes_derivative(5.0).real) == pytest.approx(
+        integrate.quad(lambda x: float(law.pdf(x)) / (5 - x) ** 2, -4, 4)[0], rel=1e-9
+    )
+
+
+def test_marchenko_pastur_edges_and_moments():
+    for gamma, sigma in [(0.25, 1.0), (4.0, 0.5), (1.0, 2.0)]:
+        law = MarchenkoPastur(gamma=gamma, sigma=sigma)
+        a, b = law.support()[0]
+        assert a == pytest.approx(sigma**2 * (1 - np.sqrt(gamma)) ** 2)
+        assert b == pytest.approx(sigma**2 * (1 + np.sqrt(gamma)) ** 2)
+        assert law.mean == pytest.approx(sigma**2 * max(gamma, 1.0))
+        sv = law.singular_values()
+        root = np.sqrt(gamma)
+        assert sv.support()[0] == pytest.approx((sigma * abs(1 - root), sigma * (1 + root)))
+        s = np.linspace(*sv.support()[0], 9)[1:-1]
+        np.testing.assert_allclose(sv.cdf(s), law.cdf(s**2), atol=1e-14)
+        np.testing.assert_allclose(sv.icdf(law.cdf(s**2)), s, atol=1e-9)
+
+
+def test_marchenko_pastur_monte_carlo():
+    rng = np.random.default_rng(3)
+    N, M, sigma = 400, 200, 1.3
+    W = sigma * rng.standard_normal((N, M)) / np.sqrt(N)
+    lam = np.sort(np.linalg.svd(W, compute_uv=False) ** 2)
+    law = MarchenkoPastur(gamma=M / N, sigma=sigma)
+    F = law.cdf(lam)
+    k = np.arange(1, lam.size + 1)
+    ks = np.max(np.maximum(k / lam.size - F, F - (k - 1) / lam.size))
+    assert ks < 0.03  # fluctuations of the ESD are O(log N / N)
+    assert lam[-1] == pytest.approx(law.support()[0][1], abs=0.3)  # 4.925; TW scale ~ N^(-2/3)
+    assert lam[0] == pytest.approx(law.support()[0][0], abs=0.1)
+
+
+def test_uniform_closed_forms():
+    law = Uniform(low=-1.0, high=1.0)
+    assert float(law.cauchy(3.0).real) == pytest.approx(0.5 * np.log(2))
+    assert float(law.stieltjes_derivative(3.0).real) == pytest.approx(1 / 8)
+    assert float(law.stieltjes(0.5).imag) == pytest.approx(np.pi / 2)
+
+
+def test_discrete_law():
+    law = DiscreteLaw([2.0, -1.0, 2.0, 0.0], [0.1, 0.2, 0.3, 0.4])
+    np.testing.assert_array_equal(law.atoms, [-1.0, 0.0, 2.0])
+    np.testing.assert_allclose(law.weights, [0.2, 0.4, 0.4])
+    np.testing.assert_allclose(law.cdf([-2.0, -1.0, 1.0, 2.0]), [0.0, 0.2, 0.6, 1.0])
+    np.testing.assert_array_equal(law.icdf([0.1, 0.2, 0.21, 0.9]), [-1.0, -1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(DiscreteLaw([3.0, 1.0, 2.0]).quantiles(3), [1.0, 2.0, 3.0])
+    direct = 0.2 / (-1 - 1j) + 0.4 / (0 - 1j) + 0.4 / (2 - 1j)
+    assert complex(law.stieltjes(1j)) == pytest.approx(direct)
+    assert law.mean == pytest.approx(0.6)
+    with pytest.raises(ValueError, match="infinite at its atoms"):
+        law.stieltjes(0.0)
+    with pytest.raises(TypeError, match="no density"):
+        law.pdf(0.0)
+
+
+# ---------------------------------------------------------------- free convolution
+def test_delta0_gives_the_semicircle():
+    for sigma in (0.5, 1.0, 3.0):
+        mu = FreeConvolutionSemicircle(DiscreteLaw([0.0]), sigma=sigma)
+        sc = Semicircle(sigma)
+        assert mu.support()[0] == pytest.approx(sc.support()[0], abs=1e-12)
+        x = np.linspace(-2.2 * sigma, 2.2 * sigma, 41)
+        np.testing.assert_allclose(mu.pdf(x), sc.pdf(x), atol=1e-12)
+        np.testing.assert_allclose(mu.cdf(x), sc.cdf(x), atol=1e-12)
+        z = x + 0.3j
+        np.testing.assert_allclose(mu.stieltjes(z), sc.stieltjes(z), atol=1e-12)
+        np.testing.assert_allclose(mu.quantiles(25), sc.quantiles(25), atol=1e-10)
+
+
+def test_semicircle_nu_and_nesting_give_a_wider_semicircle():
+    wide = Semicircle(1.0)
+    generic = FreeConvolutionSemicircle(Semicircle(0.6), sigma=0.8)  # generic continuous-law path
+    nested = FreeConvolutionSemicircle(FreeConvolutionSemicircle(DiscreteLaw([0.0]), sigma=0.6), sigma=0.8)
+    x = np.linspace(-2.1, 2.1, 23)
+    for mu in (generic, nested):
+        assert mu.support()[0] == pytest.approx((-2.0, 2.0), abs=1e-9)
+        np.testing.assert_allclose(mu.pdf(x), wide.pdf(x), atol=1e-9)
+    assert nested.sigma == pytest.approx(1.0)
+
+
+def test_uniform_nu_numbers_of_theory_t4():
+    mu = FreeConvolutionSemicircle(Uniform(-1.0, 1.0), sigma=1.0)
+    u = np.sqrt(2.0)  # critical point: (u - 1)(u + 1) = sigma^2
+    edge = u + 0.5 * np.log((u + 1) / (u - 1))
+    assert mu.support() == [pytest.approx((-edge, edge), abs=1e-12)]
+    assert edge == pytest.approx(2.2956, abs=1e-4)
+    assert mu.var == pytest.approx(1 / 3 + 1)
+
+
+def _cubic_density(x, atoms, weights, sigma):
+    """Independent solve for a two-atom nu: H(w) = x is a cubic polynomial in w."""
+    (a1, a2), (w1, w2) = atoms, weights
+    s2 = sigma**2
+    p1 = np.poly1d([1.0, -a1])
+    p2 = np.poly1d([1.0, -a2])
+    poly = np.poly1d([1.0, -x]) * p1 * p2 + s2 * (w1 * p2 + w2 * p1)
+    return max(max(r.imag for r in poly.roots), 0.0) / (np.pi * s2)
+
+
+def test_two_point_nu_against_cubic_roots():
+    atoms, weights, sigma = (-1.0, 1.5), (0.3, 0.7), 0.6
+    mu = FreeConvolutionSemicircle(DiscreteLaw(atoms, weights), sigma=sigma)
+    x = np.linspace(-3, 3.5, 57)
+    expected = [_cubic_density(t, atoms, weights, sigma) for t in x]
+    np.testing.assert_allclose(mu.pdf(x), expected, atol=1e-9)
+    # edges: H'(u) = 0 is a quartic; its real roots map to the edges
+    (a1, a2), (w1, w2) = atoms, weights
+    quartic = np.poly1d([1, -a1]) ** 2 * np.poly1d([1, -a2]) ** 2 - sigma**2 * (
+        w1 * np.poly1d([1, -a2]) ** 2 + w2 * np.poly1d([1, -a1]) ** 2
+    )
+    u = np.sort([r.real for r in quartic.roots if abs(r.imag) < 1e-12])
+    edges = u + sigma**2 * (w1 / (u - a1) + w2 / (u - a2))
+    assert len(mu.support()) == 2
+    np.testing.assert_allclose(mu.edges(), np.sort(edges), atol=1e-10)
+    # masses of the two components are the weights of the atoms
+    np.testing.assert_allclose(mu.cdf(mu.edges()[1]), 0.3, atol=1e-12)
+
+
+def test_against_high_precision_solve():
+    """An mpmath solve of Pastur's equation (40 digits) at real and complex points."""
+    rng = np.random.default_rng(7)
+    atoms = rng.standard_normal(12)
+    weights = rng.dirichlet(np.ones(12))
+    sigma = 0.5
+    mu = FreeConvolutionSemicircle(DiscreteLaw(atoms, weights), sigma=sigma)
+    mpmath.mp.dps = 40
+    A = [mpmath.mpf(float(a)) for a in atoms]
+    Wt = [mpmath.mpf(float(w)) for w in weights]
+
+    def omega(z):
+        w = mpmath.mpc(z.real, z.imag + 2.0)
+
+        def residual(o, target):
+            return o + sigma**2 * sum(q / (o - a) for a, q in zip(A, Wt, strict=True)) - target
+
+        for eta in [1.0, 0.3, 0.1, 0.03, 0.01, 3e-3, 1e-3, 1e-5, 1e-8, 1e-12, 0.0]:
+            target = mpmath.mpc(z.real, z.imag + eta)
+            w = mpmath.findroot(lambda o, t=target: residual(o, t), w)
+        return w
+
+    lo, hi = mu.support()[0][0], mu.support()[-1][1]
+    for x in np.linspace(lo + 0.05, hi - 0.05, 5):
+        w = omega(complex(x, 0.0))
+        assert float(mu.pdf(x)) == pytest.approx(float(max(w.imag, 0)) / (np.pi * sigma**2), abs=1e-12)
+    for z in (0.2 + 0.05j, -1.0 + 0.5j):
+        f = (omega(z) - mpmath.mpc(z.real, z.imag)) / sigma**2
+        assert complex(mu.stieltjes(z)) == pytest.approx(complex(f), abs=1e-12)
+    mpmath.mp.dps = 15
+
+
+def test_toolchain_example_where_freealg_is_wrong():
+    mu = FreeConvolutionSemicircle(TWO_POINT, sigma=0.7)
+    assert float(mu.pdf(2.65)) == pytest.approx(0.2021, abs=1e-4)
+    assert len(mu.support()) == 3
+    # each component carries the mass of its atom
+    np.testing.assert_allclose(mu.cdf(mu.edges()[1::2]), [0.2, 0.7, 1.0], atol=1e-12)
+
+
+def test_density_is_zero_outside_and_positive_inside():
+    mu = FreeConvolutionSemicircle(DiscreteLaw([-3.0, 3.0]), sigma=1.0)
+    (a, b), (c, d) = mu.support()
+    assert a == -d and b == -c  # symmetric
+    x = np.array([a - 1e-9, 0.5 * (b + c), d + 1e-9])
+    np.testing.assert_array_equal(mu.pdf(x), 0.0)
+    assert np.all(mu.pdf(np.linspace(a, b, 12)[1:-1]) > 0)
+    assert float(mu.cdf(0.0)) == pytest.approx(0.5, abs=1e-14)
+
+
+def test_subordination_identity():
+    mu = FreeConvolutionSemicircle(TWO_POINT, sigma=0.7)
+    z = np.array([0.3 + 0.2j, 2.0 + 0.01j, -3.0 + 1j, 4.0 + 0j])
+    w = mu.subordination(z)
+    np.testing.assert_allclose(mu.stieltjes(z), TWO_POINT.stieltjes(w), atol=1e-12)
+    assert np.all(w.imag >= z.imag)
+
+
+def test_many_atoms_monte_carlo():
+    """ESD of W + S against the free convolution with the exact spectrum of S."""
+    rng = np.random.default_rng(11)
+    N, sigma = 600, 0.8
+    s = np.concatenate([rng.uniform(-1.0, 1.0, N - 2), [3.0, -2.5]])
+    A = rng.standard_normal((N, N))
+    H = sigma * (A + A.T) / np.sqrt(2 * N) + np.diag(s)
+    lam = np.linalg.eigvalsh(H)
+    mu = FreeConvolutionSemicircle(DiscreteLaw(s), sigma=sigma)
+    F = mu.cdf(lam)
+    k = np.arange(1, N + 1)
+    assert np.max(np.maximum(k / N - F, F - (k - 1) / N)) < 0.008  # observed 0.0047; O(log N / N)
+    wrong = Semicircle(np.hypot(sigma, np.sqrt(1 / 3))).cdf(lam)  # moment-matched, not the law
+    assert np.max(np.maximum(k / N - wrong, wrong - (k - 1) / N)) > 0.012
+
+
+def test_large_empirical_nu_is_correct():
+    rng = np.random.default_rng(5)
+    atoms = rng.standard_normal(3000)
+    mu = FreeConvolutionSemicircle(DiscreteLaw(atoms), sigma=0.5)
+    x = np.linspace(mu.support()[0][0] - 0.1, mu.support()[-1][1] + 0.1, 400)
+    p = mu.pdf(x)
+    assert np.all(p >= 0)
+    dx = x[1] - x[0]
+    assert p.sum() * dx == pytest.approx(1.0, abs=2e-3)
+    # residual of Pastur's equation at the computed solution
+    inside = p > 0
+    w = mu.subordination(x[inside])
+    H = w + 0.5**2 * DiscreteLaw(atoms).cauchy(w)
+    np.testing.assert_allclose(H, x[inside], atol=1e-10)
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (lambda: Semicircle(sigma=0.0), ValueError, "sigma must be > 0"),
+        (lambda: Semicircle(sigma=float("nan")), ValueError, "sigma must be finite"),
+        (lambda: MarchenkoPastur(gamma=-1.0), ValueError, "gamma must be > 0"),
+        (lambda: Uniform(low=1.0, high=1.0), ValueError, "high must be > low"),
+        (lambda: DiscreteLaw([]), ValueError, "atoms must have at least 1"),
+        (lambda: DiscreteLaw([0.0, np.nan]), ValueError, "atoms must contain only finite"),
+        (lambda: DiscreteLaw([0.0, 1.0], [0.5, 0.6]), ValueError, "weights must sum to 1"),
+        (lambda: DiscreteLaw([0.0, 1.0], [1.5, -0.5]), ValueError, "weights must be nonnegative"),
+        (lambda: FreeConvolutionSemicircle([0.0, 1.0], sigma=1.0), TypeError, "nu must be a Law"),
+        (lambda: FreeConvolutionSemicircle(DiscreteLaw([0.0]), sigma=-1.0), ValueError, "sigma must be > 0"),
+        (lambda: SquareRootLaw(Uniform(-1.0, 1.0)), ValueError, "law on \\[0, inf\\)"),
+        (lambda: Semicircle(1.0).icdf(1.5), ValueError, "p must lie in \\[0, 1\\]"),
+        (lambda: Semicircle(1.0).quantiles(0), ValueError, "n must be >= 1"),
+        (lambda: Semicircle(1.0).pdf([0.0, np.inf]), ValueError, "x must contain only finite"),
+        (lambda: Semicircle(1.0).stieltjes(np.nan), ValueError, "z must contain only finite"),
+        (lambda: Semicircle(1.0).cdf("abc"), TypeError, "x must be an array of numbers"),
+    ],
+)
+def test_bad_input(make, error, match):
+    with pytest.raises(error, match=match):
+        make()
+
+
+def test_law_base_is_abstract():
+    with pytest.raises(NotImplementedError):
+        Law().support()

@@ -1,0 +1,81 @@
+"""Structure of the theorem chapters T1-T5 (fast: nothing is executed here).
+
+Each chapter opens with a title and a ``prf:theorem`` block that cites its
+sources, has exactly one ``parameters`` cell of plain literals with a ``seed``,
+shows the rerun note, ends with a verdict cell calling ``check``, and is stored
+without outputs. Its ``ci`` and ``full`` profiles name only its parameters.
+Execution is tested by the book build (``make test`` runs every chapter with
+its ``ci`` profile).
+"""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from rmtlib.run import load_profiles, notebook_parameters
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = [
+    "01_semicircle",
+    "02_deformed_wigner",
+    "03_spikes",
+    "04_full_rank_outliers",
+    "05_growing_outliers",
+]
+BIB_KEYS = set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "book" / "references.bib").read_text(), flags=re.M))
+
+
+def read(chapter):
+    return nbformat.read(ROOT / "notebooks" / f"{chapter}.ipynb", as_version=4)
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_opens_with_a_cited_theorem(chapter):
+    first = read(chapter).cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# T")
+    assert "```{prf:theorem}" in first.source
+    assert "**Status" in first.source  # classical theorem, the paper's setting, or our finding
+    cited = {
+        key for group in re.findall(r"\{cite(?::[pt])?\}`([^`]+)`", first.source) for key in group.split(",")
+    }
+    assert cited and cited <= BIB_KEYS
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_parameters_and_profiles(chapter):
+    nb = read(chapter)
+    params = notebook_parameters(nb)
+    assert "seed" in params
+    profiles = load_profiles(ROOT / "notebooks" / "profiles.yml")[chapter]
+    for name in ("ci", "full"):
+        assert set(profiles[name]) <= set(params), f"{chapter}.{name} names unknown parameters"
+        for key, value in profiles[name].items():
+            assert type(value) is type(params[key]) or isinstance(params[key], float), (chapter, key)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_rerun_note_and_verdict(chapter):
+    cells = code_cells(read(chapter))
+    notes = [c for c in cells if f'rerun_note("{chapter}")' in c.source]
+    assert len(notes) == 1 and "remove-input" in notes[0].metadata.get("tags", [])
+    assert "check(" in cells[-1].source
+    assert any("savefig(fig" in c.source for c in cells)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_stored_clean(chapter):
+    for cell in code_cells(read(chapter)):
+        assert cell.outputs == [] and cell.execution_count is None
+        assert "sys.path" not in cell.source and not re.search(r"^\s*[!%]", cell.source, flags=re.M)
+
+
+def test_key_figure_is_saved_by_the_growing_outliers_chapter():
+    sources = "\n".join(c.source for c in code_cells(read("05_growing_outliers")))
+    assert 'savefig(fig, "key_figure")' in sources
+    assert "store" in notebook_parameters(read("05_growing_outliers"))

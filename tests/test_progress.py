@@ -1,0 +1,24 @@
+"""Tests of rmtlib.progress: bars on interactively, off under the runner."""
+
+from __future__ import annotations
+
+import pytest
+from tqdm import tqdm
+
+from rmtlib.progress import PROGRESS_ENV, progress_bar, progress_enabled
+
+
+@pytest.mark.parametrize("value", ["0", "off", "False", " no "])
+def test_runner_setting_switches_bars_off(monkeypatch, value):
+    monkeypatch.setenv(PROGRESS_ENV, value)
+    items = [1, 2, 3]
+    assert not progress_enabled()
+    assert progress_bar(items, desc="x") is items
+
+
+def test_bars_show_by_default(monkeypatch, capsys):
+    monkeypatch.delenv(PROGRESS_ENV, raising=False)
+    bar = progress_bar(range(3), desc="sizes")
+    assert isinstance(bar, tqdm)
+    assert list(bar) == [0, 1, 2]
+    assert "sizes" in capsys.readouterr().err

@@ -1,0 +1,136 @@
+"""Tests of rmtlib.site: toc reading, cached execution, assembly of the staging tree.
+
+The Jupyter Book rendering itself is exercised by ``make test`` (``python -m rmtlib
+book --profile ci`` then ``tests/site/``); here it is replaced by a stub so that the
+cache and assembly logic are tested in seconds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from rmtlib import site
+from rmtlib.verdict import VERDICT_MIME
+
+
+def _tiny_chapter(path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Tiny chapter"),
+        nbformat.v4.new_code_cell("N = 10\nfail = False", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "from rmtlib import verdict\nassert not fail, 'asked to fail'\n"
+            "verdict.check('T0', 'identity', predicted=1.0, observed=1.0 + 1 / N, tolerance=0.5, N=N)"
+        ),
+    ]
+    nbformat.write(nb, str(path))
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    (tmp_path / "book").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "_config.yml").write_text("title: tiny\n")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n"
+        "  - file: notebooks/01_tiny\n  - file: book/reproducibility.md\n  - file: book/status\n"
+    )
+    (tmp_path / "book" / "intro.md").write_text("# Intro\n")
+    (tmp_path / "book" / "reproducibility.md").write_text("# Reproducibility\n\n<!-- runs-table -->\n")
+    (tmp_path / "notebooks" / "profiles.yml").write_text("01_tiny:\n  ci: {N: 20}\n  full: {N: 40}\n")
+    _tiny_chapter(tmp_path / "notebooks" / "01_tiny.ipynb")
+    monkeypatch.setattr(site, "_copy_mathjax", lambda root, staging, log: None)
+    monkeypatch.setattr(site, "_render", lambda root, staging, log: root / "_build" / "html" / "index.html")
+    return tmp_path
+
+
+def test_toc_entries_walks_parts_chapters_and_sections():
+    toc = {
+        "root": "book/intro",
+        "parts": [
+            {
+                "caption": "A",
+                "chapters": [{"file": "a.md", "sections": [{"file": "a1.ipynb"}, {"url": "x"}]}],
+            },
+            {"caption": "B", "chapters": [{"file": "notebooks/b"}]},
+        ],
+    }
+    assert site.toc_entries(toc) == ["book/intro", "a", "a1", "notebooks/b"]
+
+
+def test_missing_toc_page_stops_the_build(project):
+    (project / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n  - file: notebooks/05_growing_outliers\n"
+        "  - file: book/status\n"
+    )
+    with pytest.raises(site.BookError, match="do not exist .*: notebooks/05_growing_outliers$"):
+        site.build_book(project, profile="ci", log=lambda line: None)
+
+
+def test_chapters_are_cached_by_content_hash(project):
+    logs = []
+    site.build_book(project, profile="ci", log=logs.append)
+    assert "[book] 01_tiny: executing with the ci profile {'N': 20}" in logs
+    cached = project / "_build" / "executed" / "ci" / "01_tiny.ipynb"
+    record = nbformat.read(str(cached), as_version=4).metadata["rmtlib"]
+    assert record["parameters"] == {"N": 20} and record["profile"] == "ci"
+
+    logs.clear()
+    site.build_book(project, profile="ci", log=logs.append)
+    assert (
+        f"[book] 01_tiny: unchanged (hash {record['content_hash'][:12]}), reusing the executed notebook"
+        in logs
+    )
+
+    (project / "notebooks" / "profiles.yml").write_text(
+        "01_tiny:\n  ci: {N: 20, fail: true}\n  full: {N: 40}\n"
+    )
+    with pytest.raises(site.BookError) as info:
+        site.build_book(project, profile="ci", log=lambda line: None)
+    assert "01_tiny: cell In [" in str(info.value) and "AssertionError: asked to fail" in str(info.value)
+    assert (cached.parent / "01_tiny.failed.ipynb").is_file()
+    kept = nbformat.read(str(cached), as_version=4).metadata["rmtlib"]
+    assert kept["content_hash"] == record["content_hash"]  # the failure was not cached as good
+
+
+def test_staging_tree_has_generated_pages(project):
+    site.build_book(project, profile="ci", log=lambda line: None)
+    staging = project / "_build" / "source"
+    status = (staging / "book" / "status.md").read_text()
+    assert (
+        "| [01_tiny](../notebooks/01_tiny.ipynb) | T0 | identity | 1 | 1.05 | 0.5 | pass | 20 | 1 |" in status
+    )
+    runs = (staging / "book" / "reproducibility.md").read_text()
+    assert "<!-- runs-table -->" not in runs
+    assert "| [01_tiny](../notebooks/01_tiny.ipynb) | `ci` | `N=20` |" in runs
+    assert "| numpy |" in runs and "| python |" in runs
+    staged = nbformat.read(str(staging / "notebooks" / "01_tiny.ipynb"), as_version=4)
+    outputs = [o for c in staged.cells if c.cell_type == "code" for o in c.outputs if "data" in o]
+    assert outputs and all(VERDICT_MIME not in o["data"] for o in outputs)
+    assert all("text/plain" in o["data"] for o in outputs)
+
+
+def test_the_intro_key_figure_must_be_saved_by_a_chapter(project):
+    (project / "book" / "intro.md").write_text("# Intro\n\n```{figure} figures/key_figure.png\nKey.\n```\n")
+    with pytest.raises(site.BookError, match="exactly one chapter must save .* found 0: none"):
+        site.build_book(project, profile="ci", log=lambda line: None)
+    figures = project / "_build" / "executed" / "ci" / "figures" / "01_tiny"
+    (figures / "key_figure.png").write_bytes(b"\x89PNG fake")
+    cached = project / "_build" / "executed" / "ci" / "01_tiny.ipynb"
+    nb = nbformat.read(str(cached), as_version=4)
+    nb.metadata["rmtlib"]["figures"] = ["key_figure.png"]
+    nbformat.write(nb, str(cached))
+    site.build_book(project, profile="ci", log=lambda line: None)
+    assert (
+        project / "_build" / "source" / "book" / "figures" / "key_figure.png"
+    ).read_bytes() == b"\x89PNG fake"
+
+
+def test_a_chapter_without_the_profile_is_named(project):
+    (project / "notebooks" / "profiles.yml").write_text("01_tiny:\n  full: {N: 40}\n")
+    with pytest.raises(site.BookError, match="01_tiny: notebooks/profiles.yml has no 'ci' profile"):
+        site.build_book(project, profile="ci", log=lambda line: None)

@@ -1,0 +1,130 @@
+"""Tests for rmtlib.spectra: top-k eigenvalues against numpy, outliers, Kolmogorov distance."""
+
+import numpy as np
+import pytest
+
+from rmtlib.samplers import deformed_wigner
+from rmtlib.spectra import eigvalsh_outside, empirical_cdf, kolmogorov_distance, top_eigvalsh
+
+METHODS = ("auto", "lanczos", "lapack", "full")
+
+
+def deformed(N, seed, outliers=(3.0, 4.0, -3.5)):
+    s = np.r_[np.linspace(-1, 1, N - len(outliers)), outliers]
+    return deformed_wigner(s, basis="haar", rng=np.random.default_rng(seed))
+
+
+@pytest.fixture(scope="module")
+def case():
+    H = deformed(400, 0)
+    return H, np.linalg.eigvalsh(H)
+
+
+def assert_close(values, reference):
+    scale = np.abs(reference).max()
+    assert values.shape == reference.shape
+    assert np.abs(values - reference).max() <= 1e-10 * scale
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("which", ["largest", "smallest", "both"])
+@pytest.mark.parametrize("k", [1, 7, 30])
+def test_top_eigvalsh_agrees_with_numpy(case, method, which, k):
+    H, ref = case
+    want = {"largest": ref[-k:], "smallest": ref[:k], "both": np.r_[ref[:k], ref[-k:]]}[which]
+    values, vectors = top_eigvalsh(H, k, which=which, method=method, return_vectors=True)
+    assert_close(values, want)
+    assert_close(top_eigvalsh(H, k, which=which, method=method), want)
+    scale = np.abs(ref).max()
+    assert np.abs(H @ vectors - vectors * values).max() <= 1e-7 * scale  # residuals
+    assert np.allclose(vectors.T @ vectors, np.eye(values.size), atol=1e-8)
+
+
+def test_auto_takes_lanczos_on_a_large_matrix_and_stays_exact():
+    H = deformed(1600, 1)
+    ref = np.linalg.eigvalsh(H)
+    assert_close(top_eigvalsh(H, 12), ref[-12:])
+    assert_close(top_eigvalsh(H, 5, which="smallest"), ref[:5])
+
+
+def test_lanczos_does_not_miss_a_repeated_eigenvalue():
+    # One Krylov sequence sees one vector of each eigenspace; the deflation check
+    # must notice the two hidden copies of 5 and fall back to LAPACK.
+    H = np.diag(np.r_[np.linspace(0.0, 1.0, 400), 5.0, 5.0, 5.0, 4.0])
+    assert np.array_equal(top_eigvalsh(H, 4, method="lanczos"), [4.0, 5.0, 5.0, 5.0])
+    assert np.array_equal(top_eigvalsh(-H, 3, which="smallest", method="lanczos"), [-5.0, -5.0, -5.0])
+
+
+def test_both_with_2k_at_least_N_returns_every_eigenvalue_once(case):
+    H, ref = case
+    assert_close(top_eigvalsh(H, 200, which="both"), ref)
+    assert_close(top_eigvalsh(H, 400), ref)
+
+
+def test_eigvalsh_outside_finds_all_outliers():
+    N = 500
+    outliers = np.r_[np.linspace(3.0, 6.0, 20), -4.0, -5.0]  # 20 > 8: the search must double
+    H = deformed(N, 2, outliers=outliers)
+    ref = np.linalg.eigvalsh(H)
+    a, b = -2.2, 2.2  # the bulk of mu_sc(1) + Uniform[-1, 1] ends at 2.2956; outliers are far
+    want = ref[(ref < -2.6) | (ref > 2.6)]
+    assert want.size == 22
+    values, vectors = eigvalsh_outside(H, (-2.6, 2.6), return_vectors=True)
+    assert_close(values, want)
+    assert np.abs(H @ vectors - vectors * values).max() < 1e-7 * np.abs(ref).max()
+    assert_close(eigvalsh_outside(H, (a, b)), ref[(ref < a) | (ref > b)])
+    assert_close(eigvalsh_outside(H, (-np.inf, 2.6)), ref[ref > 2.6])
+    assert_close(eigvalsh_outside(H, (0.0, 0.0)), ref[ref != 0.0])
+    assert eigvalsh_outside(H, (-10.0, 10.0)).size == 0
+
+
+def test_empirical_cdf_counts():
+    F = empirical_cdf([3.0, 1.0, 2.0, 2.0], [0.0, 1.0, 1.5, 2.0, 3.0, 9.0])
+    assert np.array_equal(F, [0.0, 0.25, 0.25, 0.75, 1.0, 1.0])
+
+
+class _Uniform01:
+    def cdf(self, x):
+        return np.clip(np.asarray(x, dtype=float), 0.0, 1.0)
+
+
+def test_kolmogorov_distance_closed_forms():
+    U = _Uniform01()
+    assert kolmogorov_distance([0.5], U) == 0.5
+    assert kolmogorov_distance([0.1, 0.2], U) == pytest.approx(0.8)  # at x = 0.2: F_N = 1, F = 0.2
+    # a tie: F_N jumps from 0 to 3/4 at 0.5 where F = 1/2; the sup is the left limit, 1/2
+    assert kolmogorov_distance([0.5, 0.5, 0.5, 0.9], U) == pytest.approx(0.5)
+    n = 10
+    assert kolmogorov_distance((np.arange(n) + 0.5) / n, U) == pytest.approx(0.5 / n)
+
+
+def test_kolmogorov_distance_matches_a_brute_force_sup():
+    rng = np.random.default_rng(3)
+    sample = rng.beta(2.0, 3.0, size=200)
+    grid = np.sort(np.r_[np.linspace(-0.1, 1.1, 20001), sample, np.nextafter(sample, -np.inf)])
+    brute = np.max(np.abs(empirical_cdf(sample, grid) - _Uniform01().cdf(grid)))
+    assert kolmogorov_distance(sample, _Uniform01()) == pytest.approx(brute, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: top_eigvalsh(np.eye(3), 0), ValueError, "k must be >= 1"),
+        (lambda: top_eigvalsh(np.eye(3), 4), ValueError, "k must be <= 3"),
+        (lambda: top_eigvalsh(np.eye(3), 1.0), TypeError, "k must be an integer"),
+        (lambda: top_eigvalsh([[0.0, 1.0], [0.0, 0.0]], 1), ValueError, "H must be symmetric"),
+        (lambda: top_eigvalsh(np.ones((2, 3)), 1), ValueError, "square"),
+        (lambda: top_eigvalsh([[np.nan, 0.0], [0.0, 1.0]], 1), ValueError, "finite"),
+        (lambda: top_eigvalsh(np.eye(3), 1, which="middle"), ValueError, "which must be one of"),
+        (lambda: top_eigvalsh(np.eye(3), 1, method="magic"), ValueError, "method must be one of"),
+        (lambda: eigvalsh_outside(np.eye(3), (1.0, -1.0)), ValueError, "a <= b"),
+        (lambda: eigvalsh_outside(np.eye(3), 1.0), ValueError, "interval"),
+        (lambda: eigvalsh_outside(np.eye(3), (np.nan, 1.0)), ValueError, "interval"),
+        (lambda: kolmogorov_distance([], _Uniform01()), ValueError, "at least 1"),
+        (lambda: kolmogorov_distance([0.1], object()), TypeError, "cdf"),
+        (lambda: kolmogorov_distance([0.1, np.nan], _Uniform01()), ValueError, "finite"),
+    ],
+)
+def test_bad_input_is_refused_clearly(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
