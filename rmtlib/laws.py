@@ -673,27 +673,31 @@ class FreeConvolutionSemicircle(Law):
         nu_support = self.nu.support()
         lo0, hi_end = nu_support[0][0], nu_support[-1][1]
         left = _solve_increasing(lambda u, _: _neg(self._hp_real(u)), [lo0 - s], [lo0])[0]
-        right = _solve_increasing(lambda u, _: _pos(self._hp_real(u)), [hi_end], [hi_end + s])[0]
+        right = _solve_increasing(lambda u, _: self._hp_real(u)[:2], [hi_end], [hi_end + s])[0]
+        if len(nu_support) > 1 and not _is_discrete(self.nu):
+            raise NotImplementedError(
+                "nu with a continuous support of several intervals is not supported; "
+                "pass a DiscreteLaw of its quantiles (nu.quantiles(n)) instead"
+            )
         gaps_lo = np.array([b for (_, b) in nu_support[:-1]], dtype=float)
         gaps_hi = np.array([a for (a, _) in nu_support[1:]], dtype=float)
         if _is_discrete(self.nu) and gaps_lo.size:
             w = np.cbrt(self.nu.weights)
-            bound = s**2 * (w[:-1] + w[1:]) ** 3 / (gaps_hi - gaps_lo) ** 2
+            with np.errstate(divide="ignore", over="ignore"):  # (nearly) coincident atoms: no gap
+                bound = s**2 * (w[:-1] + w[1:]) ** 3 / (gaps_hi - gaps_lo) ** 2
             cand = bound < 1
             gaps_lo, gaps_hi = gaps_lo[cand], gaps_hi[cand]
             w_lo, w_hi = w[:-1][cand], w[1:][cand]
         splits = []
         if gaps_lo.size:
-            if _is_discrete(self.nu):
-                x0 = gaps_lo + (gaps_hi - gaps_lo) * w_lo / (w_lo + w_hi)
-                peak = _solve_increasing(lambda u, _: _neg(self._hp_real(u)[1:]), gaps_lo, gaps_hi, x0)
-            else:
-                peak = _golden_max(lambda u: self._hp_real(u)[0], gaps_lo, gaps_hi)
+            # H' is concave on each gap: its maximum is the root of the decreasing H''
+            x0 = gaps_lo + (gaps_hi - gaps_lo) * w_lo / (w_lo + w_hi)
+            peak = _solve_increasing(lambda u, _: _neg(self._hp_real(u)[1:]), gaps_lo, gaps_hi, x0)
             hp_peak = self._hp_real(peak)[0]
             opened = hp_peak > 0
             if np.any(opened):
                 glo, ghi, pk = gaps_lo[opened], gaps_hi[opened], peak[opened]
-                u1 = _solve_increasing(lambda u, _: _pos(self._hp_real(u)), glo, pk)
+                u1 = _solve_increasing(lambda u, _: self._hp_real(u)[:2], glo, pk)
                 u2 = _solve_increasing(lambda u, _: _neg(self._hp_real(u)), pk, ghi)
                 splits = list(zip(u1.tolist(), u2.tolist(), strict=True))
         bounds = [left]
@@ -711,16 +715,25 @@ class FreeConvolutionSemicircle(Law):
         return np.array([e for ab in self._intervals for e in ab])
 
     # -- subordination -----------------------------------------------------------
-    def _biane_curve(self, ul: float, ur: float, k: int):
-        """Points ``(x_j, omega_j)`` on the boundary of the subordination domain over ``[ul, ur]``.
+    def _biane_curves(self, ids, sizes):
+        """Points ``(x_j, omega_j)`` on the boundary of the subordination domain, ``sizes[m]``
+        of them over the u-interval ``ids[m]``; a list of ``(x, omega)`` pairs.
 
         For each ``u``, ``v > 0`` solves ``sigma^2 ∫ dnu(a) / ((u - a)^2 + v^2) = 1``
         (a concave increasing equation in ``v^2``); then ``omega = u + i v`` and
-        ``x = Re H(omega)``, increasing in ``u``. Solved by warm-started Newton.
+        ``x = Re H(omega)``, increasing in ``u``. Solved for all ``u`` at once by Newton
+        steps safeguarded with a bracket ``0 <= v^2 <= sigma^2``.
         """
         s2 = self.sigma**2
-        us = ul + 0.5 * (ur - ul) * (1 - np.cos(np.linspace(0, np.pi, k)))
-        u = us[1:-1]
+        grids = []
+        for i, k in zip(ids, sizes, strict=True):
+            ul, ur = self._u_intervals[i]
+            grids.append(ul + 0.5 * (ur - ul) * (1 - np.cos(np.linspace(0, np.pi, k))))
+        us = np.concatenate(grids)
+        ends = np.cumsum([0, *sizes])
+        interior = np.ones(us.size, dtype=bool)
+        interior[ends[:-1]] = interior[ends[1:] - 1] = False
+        u = us[interior]
         lo, hi = np.zeros(u.size), np.full(u.size, s2)
         sq = np.full(u.size, 1e-2 * s2)
         active = np.ones(u.size, dtype=bool)
@@ -744,13 +757,16 @@ class FreeConvolutionSemicircle(Law):
             done = (np.abs(new - sa) <= 1e-9 * sa) | (phi == 0) | (hi[idx] <= 1e-300)
             sq[idx] = new
             active[idx[done]] = False
-        vs = np.concatenate([[0.0], np.sqrt(sq), [0.0]])
+        vs = np.zeros(us.size)
+        vs[interior] = np.sqrt(sq)
         omegas = us + 1j * vs
         xs = self._H(omegas).real
-        xs = np.maximum.accumulate(xs)
-        return xs, omegas
+        return [
+            (np.maximum.accumulate(xs[ends[m] : ends[m + 1]]), omegas[ends[m] : ends[m + 1]])
+            for m in range(len(sizes))
+        ]
 
-    def _newton_omega(self, x, w, z_imag=0.0, *, maxiter: int = 60):
+    def _newton_omega(self, x, w, z_imag=0.0, *, maxiter: int = 60, homotopy: bool = True):
         """Newton for ``H(omega) = x + i z_imag``, keeping ``Im omega > z_imag`` (the right branch)."""
         x = np.asarray(x, dtype=float)
         target = x + 1j * z_imag
@@ -776,7 +792,18 @@ class FreeConvolutionSemicircle(Law):
             done = (size <= 1e-6 * (w[idx].imag - floor[idx])) | (size <= 1e-15 * (np.abs(wa) + self.sigma))
             done &= ~shrink
             active[idx[done]] = False
+        bad = active | ~(w.imag >= floor)  # not converged (e.g. drawn to a real root)
+        if np.any(bad) and homotopy:
+            w[bad] = self._omega_by_continuation(x[bad], floor[bad])
         return w
+
+    def _omega_by_continuation(self, x, z_imag):
+        """Fallback: follow ``omega`` from ``Im z = 4 sigma`` (where Newton from ``z`` converges)
+        down to the target in 60 geometric stages."""
+        w = x + 1j * (z_imag + 4 * self.sigma)
+        for eta in 4 * self.sigma * np.geomspace(1.0, 1e-13, 60):
+            w = self._newton_omega(x, w + 0.5j * eta, z_imag + eta, homotopy=False)
+        return self._newton_omega(x, w, z_imag, homotopy=False)
 
     def _omega_real(self, x, *, inside_only: bool = False):
         """``omega(x + i0)`` for real ``x`` (a flat array); 0 outside the support if ``inside_only``."""
@@ -802,16 +829,18 @@ class FreeConvolutionSemicircle(Law):
                 return h.real - xo[idx], hp.real
 
             w[outside] = _solve_increasing(fun, lo, hi) + 0j
-        for i, (a, b) in enumerate(self._intervals):
-            sel = np.flatnonzero((x > a) & (x < b))
-            if sel.size == 0:
-                continue
-            ul, ur = self._u_intervals[i]
-            xs, om = self._biane_curve(ul, ur, int(np.clip(sel.size // 2, 8, 200)))
-            xt = x[sel]
-            guess = np.interp(xt, xs, om.real) + 1j * np.maximum(np.interp(xt, xs, om.imag), 1e-300)
-            w[sel] = self._newton_omega(xt, guess)
         on_edge = np.isin(x, bounds)
+        inside = np.flatnonzero((slot % 2 == 1) & ~on_edge)
+        if inside.size:
+            which = (slot[inside] - 1) // 2
+            ids, counts = np.unique(which, return_counts=True)
+            curves = self._biane_curves(ids, np.clip(counts // 2, 8, 200))
+            guess = np.empty(inside.size, dtype=complex)
+            for i, (xs, om) in zip(ids, curves, strict=True):
+                sel = which == i
+                xt = x[inside[sel]]
+                guess[sel] = np.interp(xt, xs, om.real) + 1j * np.maximum(np.interp(xt, xs, om.imag), 1e-300)
+            w[inside] = self._newton_omega(x[inside], guess)
         if np.any(on_edge) and not inside_only:
             w[on_edge] = np.array([u for uv in self._u_intervals for u in uv])[
                 np.searchsorted(bounds, x[on_edge])
@@ -869,18 +898,15 @@ class FreeConvolutionSemicircle(Law):
         cum = self._cdf_from_omega(_upper(self._omega_real(edges)))
         out[flat <= 0] = edges[0]
         out[flat >= 1] = edges[-1]
-        for i, (a, b) in enumerate(self._intervals):
-            f_a, f_b = cum[2 * i], cum[2 * i + 1]
-            sel = np.flatnonzero((flat > 0) & (flat < 1) & (flat > f_a - 1e-15) & (flat <= f_b))
-            if i == len(self._intervals) - 1:
-                sel = np.flatnonzero((flat > 0) & (flat < 1) & (flat > f_a - 1e-15))
-            if sel.size == 0:
-                continue
-            out[sel] = self._invert_interval(i, flat[sel], a, b)
+        # the first component whose right end carries cdf >= p (inf{x : cdf(x) >= p})
+        inner = np.flatnonzero((flat > 0) & (flat < 1))
+        if inner.size:
+            which = np.minimum(np.searchsorted(cum[1::2], flat[inner], side="left"), len(self._intervals) - 1)
+            out[inner] = self._invert(flat[inner], which)
         return out.reshape(p.shape)[()]
 
-    def _invert_interval(self, i, p, a, b):
-        """Quantiles inside support interval ``i``.
+    def _invert(self, p, which):
+        """Quantiles ``p`` lying in the support components ``which``.
 
         Solves for ``omega`` on the boundary curve directly: ``Im H(omega) = 0`` and
         ``Im Lambda(omega) = pi (1 - p)`` with ``Lambda = ∫ log(omega - a) dnu(a) +
@@ -888,15 +914,20 @@ class FreeConvolutionSemicircle(Law):
         Newton iteration (``Lambda' = G_nu H'``); then ``x = Re H(omega)``.
         """
         s2 = self.sigma**2
-        ul, ur = self._u_intervals[i]
-        xs, om = self._biane_curve(ul, ur, int(np.clip(p.size, 16, 400)))
-        fs = np.maximum.accumulate(self._cdf_from_omega(_upper(om)))
-        # near both edges cdf - cdf(edge) ~ (u - u_edge)^3: interpolate in a variable linear in u there
-        t_grid, t = _edge_coordinate(fs), _edge_coordinate(p, fs[0], fs[-1])
-        w = np.interp(t, t_grid, om.real) + 1j * np.maximum(np.interp(t, t_grid, om.imag), 1e-300)
-        x = np.interp(t, t_grid, xs)
-        slot = np.clip(np.searchsorted(fs, p), 1, fs.size - 1)
-        x_lo, x_hi = xs[slot - 1], xs[slot]
+        ids, counts = np.unique(which, return_counts=True)
+        curves = self._biane_curves(ids, np.clip(counts, 16, 400))
+        w = np.empty(p.size, dtype=complex)
+        x, x_lo, x_hi, a, b = (np.empty(p.size) for _ in range(5))
+        for i, (xs, om) in zip(ids, curves, strict=True):
+            sel = which == i
+            fs = np.maximum.accumulate(self._cdf_from_omega(_upper(om)))
+            # near both edges cdf - cdf(edge) ~ (u - u_edge)^3: interpolate in a variable linear in u
+            t_grid, t = _edge_coordinate(fs), _edge_coordinate(p[sel], fs[0], fs[-1])
+            w[sel] = np.interp(t, t_grid, om.real) + 1j * np.maximum(np.interp(t, t_grid, om.imag), 1e-300)
+            x[sel] = np.interp(t, t_grid, xs)
+            slot = np.clip(np.searchsorted(fs, p[sel]), 1, fs.size - 1)
+            x_lo[sel], x_hi[sel] = xs[slot - 1], xs[slot]
+            a[sel], b[sel] = self._intervals[i]
         target = np.pi * (1 - p)
         active = np.ones(p.shape, dtype=bool)
         for _ in range(60):
@@ -954,19 +985,3 @@ def _edge_coordinate(F, f_a=None, f_b=None):
 def _neg(pair):
     val, der = pair[0], pair[1]
     return -val, (None if der is None else -der)
-
-
-def _pos(pair):
-    return pair[0], pair[1]
-
-
-def _golden_max(fun, lo, hi, iterations: int = 90):
-    """Maximizer of a concave function on each interval ``(lo, hi)`` (golden-section search)."""
-    r = (np.sqrt(5) - 1) / 2
-    a, b = np.array(lo, float), np.array(hi, float)
-    for _ in range(iterations):
-        c, d = b - r * (b - a), a + r * (b - a)
-        left = fun(c) > fun(d)
-        b = np.where(left, d, b)
-        a = np.where(left, a, c)
-    return 0.5 * (a + b)

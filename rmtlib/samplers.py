@@ -224,9 +224,7 @@ def deformed_wigner(
     if S.ndim == 2:
         S = check_symmetric(S, "S_or_spectrum")
     elif S.ndim != 1:
-        raise ValueError(
-            f"S_or_spectrum must be a symmetric matrix or a 1-D spectrum, got shape {S.shape}"
-        )
+        raise ValueError(f"S_or_spectrum must be a symmetric matrix or a 1-D spectrum, got shape {S.shape}")
     N = S.shape[0]
     H = wigner(N, sigma=sigma, entries=entries, df=df, sparsity=sparsity, rng=rng)
     if basis == "diagonal":
@@ -241,7 +239,9 @@ def deformed_wigner(
     return (H, U) if return_basis else H
 
 
-def spectrum_with_outliers(N: int, *, bulk, outliers=(), rng: np.random.Generator | None = None) -> np.ndarray:
+def spectrum_with_outliers(
+    N: int, *, bulk, outliers=(), rng: np.random.Generator | None = None
+) -> np.ndarray:
     """The ``N`` eigenvalues of ``S``: ``N - r`` bulk values followed by ``r`` outliers.
 
     Parameters
@@ -331,7 +331,9 @@ def rectangular_noise(
     return x
 
 
-def low_rank_signal(N: int, M: int, singular_values, *, return_vectors: bool = False, rng: np.random.Generator):
+def low_rank_signal(
+    N: int, M: int, singular_values, *, return_vectors: bool = False, rng: np.random.Generator
+):
     """Signal ``S = U diag(s) V^T`` (``N x M``) with Haar-random orthonormal ``U``, ``V``.
 
     Parameters

@@ -26,14 +26,12 @@ _WHICH = ("largest", "smallest", "both")
 # ARPACK stops when each Ritz pair has residual <= _LANCZOS_TOL * |Ritz value|;
 # the eigenvalue error is then about residual**2 / gap, far below 1e-10 relative.
 _LANCZOS_TOL = 1e-9
-# Measured (bench/bench_spectra.py): below this size LAPACK on the whole matrix is
-# as fast as Lanczos, and Lanczos pays off only while k is small against N.
-_LANCZOS_MIN_N = 1500
-_LANCZOS_MAX_K = 48
+# Measured crossover (bench/bench_spectra.py, 2 cores): Lanczos wins for the top
+# eigenvalue alone from N ~ 500, and for k <= 32 from N ~ 3000; LAPACK otherwise.
 
 
 def _auto_method(N: int, k: int) -> str:
-    if N >= _LANCZOS_MIN_N and k <= min(_LANCZOS_MAX_K, N // 20):
+    if (k == 1 and N >= 500) or (N >= 3000 and k <= 32):
         return "lanczos"
     return "lapack"
 
@@ -53,15 +51,20 @@ def _lanczos(H, k, largest):
     order = np.argsort(vals)
     vals, vecs = vals[order], vecs[:, order]
 
+    # the Ritz directions are parked at an eigenvalue beyond the k-th Ritz value
+    scale = max(abs(vals[0]), abs(vals[-1]), np.finfo(float).tiny)
+    park = vals[0] - max(scale, 1.0) if largest else vals[-1] + max(scale, 1.0)
+
     def deflated(x):
-        x = x - vecs @ (vecs.T @ x)
-        y = H @ x
-        return y - vecs @ (vecs.T @ y)
+        c = vecs.T @ x
+        y = H @ (x - vecs @ c)
+        return y - vecs @ (vecs.T @ y) + park * (vecs @ c)
 
     operator = scipy.sparse.linalg.LinearOperator((N, N), matvec=deflated, dtype=float)
     start = deflated(np.cos(np.arange(N) * 0.7 + 0.3))  # fixed, generic, orthogonal to the Ritz vectors
-    rest = scipy.sparse.linalg.eigsh(operator, k=1, which=which, tol=1e-6, v0=start, return_eigenvectors=False)[0]
-    scale = max(abs(vals[0]), abs(vals[-1]), np.finfo(float).tiny)
+    rest = scipy.sparse.linalg.eigsh(
+        operator, k=1, which=which, tol=1e-6, v0=start, return_eigenvectors=False
+    )[0]
     missed = rest > vals[0] + 1e-8 * scale if largest else rest < vals[-1] - 1e-8 * scale
     return (None, None) if missed else (vals, vecs)
 
@@ -114,9 +117,9 @@ def top_eigvalsh(
         ``"lanczos"``: implicitly restarted Lanczos (``scipy.sparse.linalg.eigsh``)
         with a fixed start vector; ``"lapack"``: ``scipy.linalg.eigh`` with
         ``subset_by_index`` (MRRR, ``driver="evr"``); ``"full"``: all eigenvalues by
-        ``numpy.linalg.eigvalsh``/``eigh``. ``"auto"`` takes Lanczos when
-        ``N >= 1500`` and ``k <= min(48, N/20)``, LAPACK otherwise (the measured
-        crossover).
+        ``numpy.linalg.eigvalsh``/``eigh``. ``"auto"`` takes Lanczos for
+        ``k = 1`` from ``N = 500`` and for ``k <= 32`` from ``N = 3000``, LAPACK
+        otherwise (the measured crossover).
     check : bool
         Validate that ``H`` is finite and symmetric (an O(N^2) pass).
 

@@ -656,11 +656,12 @@ class _Store:
 
     def __init__(self, path: Path):
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.connection = sqlite3.connect(path, timeout=30.0, isolation_level=None)
         try:
-            self.connection.execute("PRAGMA journal_mode=WAL")
-            self.connection.execute("PRAGMA synchronous=NORMAL")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.connection = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise SweepConfigError(f"cannot create the store {path} ({exc})") from None
+        try:
             tables = {row[0] for row in self.connection.execute("SELECT name FROM sqlite_master")}
         except sqlite3.DatabaseError as exc:
             self.connection.close()
@@ -673,6 +674,10 @@ class _Store:
         elif tables - {"sqlite_sequence", "runs", "meta"}:
             self.connection.close()
             raise SweepConfigError(f"store {path} is an SQLite database of something else: refusing to write")
+        # Write-ahead log: readers (load_results) never block the writer, and a commit
+        # survives a killed process; keep the store on a local disk.
+        self.connection.execute("PRAGMA journal_mode=WAL")
+        self.connection.execute("PRAGMA synchronous=NORMAL")
         with self.connection:
             self.connection.execute("BEGIN")
             for table, columns in (("tasks", _TASK_COLUMNS), ("runs", _RUN_COLUMNS)):

@@ -1,9 +1,9 @@
 """Verdicts: the comparison of a theorem's prediction with a simulation.
 
 Every chapter ends with :func:`check`. It records the numbers (theorem id,
-quantity, predicted, observed, tolerance, N, seeds, runtime) as a rich output
-of the executed notebook, under the MIME type :data:`VERDICT_MIME`, with a
-plain-text rendering for the book, and raises :class:`VerdictError` when the
+quantity, predicted, observed, tolerance, N, seeds, runtime) in the metadata
+of a display output of the executed notebook, under the key :data:`VERDICT_KEY`
+(the book renders the text/HTML part of that output), and raises :class:`VerdictError` when the
 agreement is outside the tolerance, so that a chapter whose numbers drift from
 the theory fails the build. :func:`read_verdicts` collects the records of an
 executed notebook for the reproduction status page.
@@ -12,15 +12,15 @@ executed notebook for the reproduction status page.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import time
+from html import escape
 
 from ._validation import check_real
 
-__all__ = ["Verdict", "VerdictError", "VERDICT_MIME", "check", "read_verdicts"]
+__all__ = ["Verdict", "VerdictError", "VERDICT_KEY", "check", "read_verdicts"]
 
-VERDICT_MIME = "application/vnd.rmtlib.verdict+json"
+VERDICT_KEY = "rmtlib_verdict"
 _START = time.perf_counter()
 
 
@@ -95,8 +95,14 @@ def check(
     if display:
         from IPython.display import display as ipy_display
 
+        colour = "#009E73" if verdict.passed else "#D55E00"
+        html = (
+            f'<div class="rmtlib-verdict" style="border-left:4px solid {colour};padding:0.3em 0.8em">'
+            f"{escape(verdict.to_text())}</div>"
+        )
         ipy_display(
-            {VERDICT_MIME: dataclasses.asdict(verdict), "text/plain": verdict.to_text()},
+            {"text/plain": verdict.to_text(), "text/html": html},
+            metadata={VERDICT_KEY: dataclasses.asdict(verdict)},
             raw=True,
         )
     if not verdict.passed:
@@ -109,11 +115,8 @@ def read_verdicts(notebook) -> list[Verdict]:
     found = []
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
-            data = output.get("data", {})
-            if VERDICT_MIME in data:
-                record = data[VERDICT_MIME]
-                if isinstance(record, str):
-                    record = json.loads(record)
+            record = output.get("metadata", {}).get(VERDICT_KEY)
+            if record is not None:
                 found.append(Verdict(**record))
     return found
 

@@ -390,3 +390,46 @@ def test_bad_input(make, error, match):
 def test_law_base_is_abstract():
     with pytest.raises(NotImplementedError):
         Law().support()
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    atoms=st.lists(st.floats(min_value=-5, max_value=5), min_size=1, max_size=30),
+    raw_weights=st.lists(st.floats(min_value=0.05, max_value=1.0), min_size=30, max_size=30),
+    sigma=st.floats(min_value=0.05, max_value=2.0),
+)
+def test_random_discrete_nu_components_and_branch(atoms, raw_weights, sigma):
+    """Any discrete nu: each support component carries the mass of the atoms it covers,
+    the density is positive inside and 0 in the gaps, and omega solves Pastur's equation."""
+    weights = np.array(raw_weights[: len(atoms)])
+    nu = DiscreteLaw(atoms, weights / weights.sum())
+    mu = FreeConvolutionSemicircle(nu, sigma=sigma)
+    edges = mu.edges()
+    assert np.all(np.diff(edges) > 0)
+    F = mu.cdf(edges)
+    for (ul, ur), f_a, f_b in zip(mu._u_intervals, F[::2], F[1::2], strict=True):
+        covered = nu.weights[(nu.atoms > ul) & (nu.atoms < ur)].sum()
+        assert f_b - f_a == pytest.approx(covered, abs=1e-9)
+    mids = 0.5 * (edges[:-1] + edges[1:])
+    dens = mu.pdf(mids)
+    assert np.all(dens[::2] > 0) and np.all(dens[1::2] == 0)
+    inside = mids[::2]
+    w = mu.subordination(inside)
+    assert np.all(w.imag > 0)
+    np.testing.assert_allclose(w + sigma**2 * nu.cauchy(w), inside, atol=1e-9 * (1 + np.abs(inside).max()))
+
+
+def test_continuation_fallback_agrees_with_newton():
+    mu = FreeConvolutionSemicircle(TWO_POINT, sigma=0.7)
+    x = np.array([0.3, 2.65, -1.2])
+    w = mu._omega_by_continuation(x, np.zeros(3))
+    np.testing.assert_allclose(w.imag / (np.pi * 0.49), mu.pdf(x), rtol=1e-10)
+    w = mu._omega_by_continuation(np.array([0.3]), np.array([0.5]))
+    np.testing.assert_allclose((w - (0.3 + 0.5j)) / 0.49, mu.stieltjes([0.3 + 0.5j]), rtol=1e-10)
+
+
+def test_continuous_nu_with_several_intervals_is_refused():
+    two_bumps = SquareRootLaw(FreeConvolutionSemicircle(DiscreteLaw([4.0, 9.0]), sigma=0.3))
+    assert len(two_bumps.support()) == 2
+    with pytest.raises(NotImplementedError, match="DiscreteLaw of its quantiles"):
+        FreeConvolutionSemicircle(two_bumps, sigma=1.0)

@@ -34,7 +34,7 @@ SPIKES = "rmtlib._sweep_examples:spiked_top_eigenvalue"
 DRAW = "rmtlib._sweep_examples:timed_draw"
 REPO = Path(__file__).resolve().parents[1]
 
-# Six tasks: two sizes (one invalid, so its tasks fail) x two spikes... x replicates.
+# Eight tasks: two sizes (N = 1 is refused, so those four tasks fail) x two spikes x two replicates.
 SPIKE_CONFIG = {
     "name": "spikes",
     "experiment": SPIKES,
@@ -361,3 +361,36 @@ def test_notebook_sweep_records_verdicts_and_failures(tmp_path):
     assert df.loc[1e-9, "status"] == "failed" and df.loc[1e-9, "error"].startswith("VerdictError")
     assert df.loc[1e-9, "T0 mean: passed"] == 0.0
     assert df.loc[1.0, "notebook_seed"] != df.loc[1e-9, "notebook_seed"]
+
+
+def test_refuses_a_store_that_is_not_a_sweep_store(tmp_path):
+    garbage = tmp_path / "notes.sqlite"
+    garbage.write_bytes(b"not a database " * 100)
+    with pytest.raises(SweepConfigError, match="is not an SQLite database"):
+        run_sweep(SPIKE_CONFIG, store=garbage, progress=False)
+    assert garbage.read_bytes() == b"not a database " * 100
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE measurements (x REAL)")
+    with pytest.raises(SweepConfigError, match="database of something else"):
+        run_sweep(SPIKE_CONFIG, store=other, progress=False)
+    with sqlite3.connect(other) as connection:  # left as it was
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert [r[0] for r in connection.execute("SELECT name FROM sqlite_master")] == ["measurements"]
+
+
+def test_workers_run_blas_on_one_thread_and_user_modules_work(tmp_path, monkeypatch):
+    (tmp_path / "blas_probe.py").write_text(
+        "import os\nimport threadpoolctl\n\n\n"
+        "def blas_threads(*, rng):\n"
+        "    import scipy.linalg  # loaded after the pinning: reached through the variables\n\n"
+        "    info = threadpoolctl.threadpool_info()\n"
+        "    return {'max_threads': max(i['num_threads'] for i in info), 'libraries': len(info),\n"
+        "            'omp': float(os.environ['OMP_NUM_THREADS'])}\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))  # spawned workers inherit sys.path
+    config = {"experiment": "blas_probe:blas_threads", "seed": 0, "replicates": 2}
+    summary = run_sweep(config, store=tmp_path / "blas.sqlite", workers=2, progress=False)
+    assert (summary.done, summary.failed) == (2, 0), summary.to_text()
+    df = load_results(tmp_path / "blas.sqlite")
+    assert (df["max_threads"] == 1).all() and (df["omp"] == 1).all() and (df["libraries"] >= 2).all()

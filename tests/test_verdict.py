@@ -1,7 +1,7 @@
 import nbformat
 import pytest
 
-from rmtlib.verdict import VERDICT_MIME, VerdictError, check, read_verdicts
+from rmtlib.verdict import VERDICT_KEY, VerdictError, check, read_verdicts
 
 
 def test_pass_and_fail_follow_the_tolerance():
@@ -25,8 +25,8 @@ def test_round_trip_through_an_executed_notebook():
     record = check("T3", "outlier", predicted=2.5, observed=2.49, tolerance=0.05, N=2000, seeds=4,
                    display=False)
     cell = nbformat.v4.new_code_cell("check(...)")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={VERDICT_MIME: record.__dict__,
-                                                                  "text/plain": record.to_text()})]
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/plain": record.to_text()},
+                                           metadata={VERDICT_KEY: record.__dict__})]
     nb.cells.append(cell)
     nb = nbformat.reads(nbformat.writes(nb), as_version=4)
     assert read_verdicts(nb) == [record]
