@@ -51,7 +51,8 @@ for _ in range(job["repeats"]):
     walls.append(time.perf_counter() - w0)
     cpus.append(time.process_time() - c0)
 tracemalloc.start()
-DeformedWigner(np.array(job["atoms"]), np.array(job["weights"]), sigma=job["sigma"]).density(x, **job["kwargs"])
+law = DeformedWigner(np.array(job["atoms"]), np.array(job["weights"]), sigma=job["sigma"])
+law.density(x, **job["kwargs"])
 peak = tracemalloc.get_traced_memory()[1]
 json.dump({"version": freealg.__version__, "first": first, "wall": min(walls), "cpu": min(cpus),
            "peak_bytes": peak, "density": np.asarray(rho).tolist()}, sys.stdout)

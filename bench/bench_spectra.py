@@ -3,13 +3,13 @@
 For each N, one deformed Wigner matrix (bulk mu_sc(1) + Uniform[-1, 1] plus five
 outliers) is solved by ``numpy.linalg.eigvalsh`` (the baseline, timed before and
 after the candidates, best of the two) and by ``top_eigvalsh`` with each method
-for each k, side by side in one process. Prints a markdown table: wall and CPU
-time, speed-ups over the baseline, the largest error relative to max|eigenvalue|,
-and the peak memory numpy allocated during the call (tracemalloc; the input
-matrix excluded). On a shared machine, run with ``OPENBLAS_NUM_THREADS=1`` and
-read the CPU columns.
+for each k, side by side in one process (``--outliers 0``: the same bulk without
+outliers). Prints a markdown table: wall and CPU time, speed-ups over the
+baseline, the largest error relative to max|eigenvalue|, and the peak memory
+numpy allocated during the call (tracemalloc; the input matrix excluded). On a
+shared machine, run with ``OPENBLAS_NUM_THREADS=1`` and read the CPU columns.
 
-    python bench/bench_spectra.py [--sizes 1000 2000 4000 8000] [--ks 1 8 32]
+    python bench/bench_spectra.py [--sizes 1000 2000 4000 8000] [--ks 1 8 32] [--outliers 0]
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 4000, 8000])
     parser.add_argument("--ks", type=int, nargs="+", default=[1, 8, 32])
-    parser.add_argument("--methods", nargs="+", default=["lanczos", "lapack", "auto"])
+    parser.add_argument("--outliers", type=int, default=5, choices=[0, 5], help="0: no outliers")
+    parser.add_argument("--methods", nargs="+", default=["lanczos", "shift_invert", "lapack", "auto"])
     args = parser.parse_args(argv)
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     print(f"cores: {os.cpu_count()}, OPENBLAS_NUM_THREADS: {threads}, load: {os.getloadavg()[0]:.1f}\n")
@@ -51,7 +52,8 @@ def main(argv=None) -> int:
     print("|---|---|---|---|---|---|---|---|---|")
     for N in args.sizes:
         rng = np.random.default_rng(N)
-        spectrum = np.r_[np.linspace(-1.0, 1.0, N - 5), [3.0, 3.5, 4.0, -3.0, -4.0]]
+        outliers = [3.0, 3.5, 4.0, -3.0, -4.0][: args.outliers]
+        spectrum = np.r_[np.linspace(-1.0, 1.0, N - len(outliers)), outliers]
         H = deformed_wigner(spectrum, rng=rng)
         base_wall, base_cpu, base_peak, ref = timed(partial(np.linalg.eigvalsh, H))
         rows = []

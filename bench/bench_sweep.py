@@ -5,7 +5,10 @@
    per worker, on 1 and on 2 local worker processes. Reports the wall times
    (pool start-up included) and the speedup, and the same measured from the
    first task's start to the last task's end; the goal on a 2-core machine is
-   at least 1.7x.
+   at least 1.7x. Also the CPU seconds per task (equal for 1 and 2 workers when
+   the workers do not slow each other down: one BLAS thread each, no memory-bandwidth
+   bottleneck) and the cores actually obtained (CPU seconds / elapsed), which show
+   whether the machine was shared with other work during the measurement.
 2. Per-task overhead: tasks that do nothing (``timed_draw`` with ``delay=0``) on
    2 local processes and on a Dask ``LocalCluster`` of 2 single-threaded workers
    (TCP on 127.0.0.1). The overhead per task is the slope
@@ -64,10 +67,15 @@ def cpu_bound(tasks: int, N: int, scratch: Path) -> dict:
     one = timed_sweep(config, scratch / "cpu1.sqlite", workers=1)
     two = timed_sweep(config, scratch / "cpu2.sqlite", workers=2)
     busy_one, busy_two = busy_span(scratch / "cpu1.sqlite"), busy_span(scratch / "cpu2.sqlite")
+    rows_one, rows_two = load_results(scratch / "cpu1-0.sqlite"), load_results(scratch / "cpu2-0.sqlite")
     return {
         "tasks": tasks,
         "N": N,
-        "mean_task_s_1_worker": float(load_results(scratch / "cpu1-0.sqlite")["wall_s"].mean()),
+        "mean_task_s_1_worker": float(rows_one["wall_s"].mean()),
+        "mean_task_cpu_s_1_worker": float(rows_one["cpu_s"].mean()),
+        "mean_task_cpu_s_2_workers": float(rows_two["cpu_s"].mean()),
+        "cores_used_1_worker": float(rows_one["cpu_s"].sum()) / busy_one,
+        "cores_used_2_workers": float(rows_two["cpu_s"].sum()) / busy_two,
         "wall_s_1_worker": one,
         "wall_s_2_workers": two,
         "speedup": one / two,
@@ -129,7 +137,11 @@ def main() -> None:
             f"  wall (pool start-up included): 1 worker {cpu['wall_s_1_worker']:.1f} s, "
             f"2 workers {cpu['wall_s_2_workers']:.1f} s, speedup {cpu['speedup']:.2f}x (goal >= 1.7x)\n"
             f"  first start to last end:       1 worker {cpu['busy_s_1_worker']:.1f} s, "
-            f"2 workers {cpu['busy_s_2_workers']:.1f} s, speedup {cpu['speedup_busy']:.2f}x"
+            f"2 workers {cpu['busy_s_2_workers']:.1f} s, speedup {cpu['speedup_busy']:.2f}x\n"
+            f"  CPU seconds per task:          1 worker {cpu['mean_task_cpu_s_1_worker']:.2f}, "
+            f"2 workers {cpu['mean_task_cpu_s_2_workers']:.2f}; cores used on average: "
+            f"{cpu['cores_used_1_worker']:.2f} and {cpu['cores_used_2_workers']:.2f} "
+            "(below 1 and 2: the machine was shared)"
         )
         over = overhead(20, 20 + args.tiny, scratch, args.repeat)
         print(

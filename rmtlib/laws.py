@@ -58,9 +58,8 @@ def _as_complex_points(z, name: str = "z") -> np.ndarray:
 
 
 def is_law(obj) -> bool:
-    """Whether ``obj`` follows the law protocol (checked by attributes, not by class identity,
-    so that laws survive a module being imported twice, as ``pytest --doctest-modules`` may do)."""
-    return callable(getattr(obj, "_stieltjes_pair", None)) and callable(getattr(obj, "support", None))
+    """Whether ``obj`` is a law object of this module (an instance of :class:`Law`)."""
+    return isinstance(obj, Law)
 
 
 def _is_discrete(law) -> bool:

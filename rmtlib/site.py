@@ -221,23 +221,6 @@ def _copy_mathjax(root: Path, staging: Path, log) -> None:
             shutil.copy2(source / item, target / item)
 
 
-def _without_verdict_records(nb):
-    """Return a copy of ``nb`` without the machine-readable verdict records.
-
-    They feed the status page; the page shows their text rendering, and myst-nb
-    would warn about the unknown MIME type (which fails the strict build).
-    """
-    import copy
-
-    from .verdict import VERDICT_MIME
-
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            output.get("data", {}).pop(VERDICT_MIME, None)
-    return nb
-
-
 def _assemble(root: Path, staging: Path, executed: dict, cache: Path, profile: str, log) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -248,7 +231,7 @@ def _assemble(root: Path, staging: Path, executed: dict, cache: Path, profile: s
     import nbformat
 
     for notebook, nb in executed.items():
-        nbformat.write(_without_verdict_records(nb), str(staging / "notebooks" / notebook.name))
+        nbformat.write(nb, str(staging / "notebooks" / notebook.name))
     (staging / "book" / "status.md").write_text(_status_page(executed, profile))
     reproducibility = staging / "book" / "reproducibility.md"
     if reproducibility.is_file():

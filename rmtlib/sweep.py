@@ -96,6 +96,7 @@ _TASK_COLUMNS = {
     "error": "TEXT",
     "traceback": "TEXT",
     "wall_s": "REAL",
+    "cpu_s": "REAL",
     "rmtlib_version": "TEXT",
     "host": "TEXT",
     "started_at": "TEXT",
@@ -546,7 +547,7 @@ def _utc_now() -> str:
 def _execute(spec: dict) -> dict:
     """Run one task (in a worker); never raises: failures come back as a row."""
     _pin_blas_threads()
-    started, t0 = _utc_now(), time.perf_counter()
+    started, t0, c0 = _utc_now(), time.perf_counter(), time.process_time()
     metrics, error, trace = None, None, None
     try:
         if spec["kind"] == "experiment":
@@ -567,6 +568,7 @@ def _execute(spec: dict) -> dict:
         "error": error,
         "traceback": trace,
         "wall_s": time.perf_counter() - t0,
+        "cpu_s": time.process_time() - c0,
         "rmtlib_version": rmtlib.__version__,
         "host": socket.gethostname(),
         "started_at": started,
@@ -748,7 +750,7 @@ def load_results(path, *, sweep: str | None = None, status: str | None = "done")
     pandas.DataFrame
         Columns ``id, sweep, target, task_key, seed, replicate``, then one column
         per parameter and one per metric (a name clash with a bookkeeping column
-        is prefixed ``param.`` / ``metric.``), then ``status, error, wall_s,
+        is prefixed ``param.`` / ``metric.``), then ``status, error, wall_s, cpu_s,
         rmtlib_version, host, started_at, finished_at, run_id``; ordered by ``id``
         (the order in which tasks finished).
 
@@ -774,7 +776,17 @@ def load_results(path, *, sweep: str | None = None, status: str | None = "done")
     if status not in ("done", "failed", None):
         raise ValueError(f"status must be 'done', 'failed' or None, got {status!r}")
     front = ["id", "sweep", "target", "task_key", "seed", "replicate"]
-    back = ["status", "error", "wall_s", "rmtlib_version", "host", "started_at", "finished_at", "run_id"]
+    back = [
+        "status",
+        "error",
+        "wall_s",
+        "cpu_s",
+        "rmtlib_version",
+        "host",
+        "started_at",
+        "finished_at",
+        "run_id",
+    ]
     query = f"SELECT {', '.join(front + back)}, params, metrics FROM tasks"
     clauses, arguments = [], []
     if sweep is not None:
@@ -915,6 +927,7 @@ def _lost_row(spec: dict, error: str) -> dict:
         "error": error,
         "traceback": None,
         "wall_s": None,
+        "cpu_s": None,
         "rmtlib_version": None,
         "host": None,
         "started_at": None,

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from rmtlib import site
-from rmtlib.verdict import VERDICT_MIME
+from rmtlib.verdict import read_verdicts
 
 
 def _tiny_chapter(path: Path) -> None:
@@ -109,9 +109,8 @@ def test_staging_tree_has_generated_pages(project):
     assert "| [01_tiny](../notebooks/01_tiny.ipynb) | `ci` | `N=20` |" in runs
     assert "| numpy |" in runs and "| python |" in runs
     staged = nbformat.read(str(staging / "notebooks" / "01_tiny.ipynb"), as_version=4)
-    outputs = [o for c in staged.cells if c.cell_type == "code" for o in c.outputs if "data" in o]
-    assert outputs and all(VERDICT_MIME not in o["data"] for o in outputs)
-    assert all("text/plain" in o["data"] for o in outputs)
+    (verdict,) = read_verdicts(staged)
+    assert verdict.observed == 1.05 and staged.metadata["rmtlib"]["parameters"] == {"N": 20}
 
 
 def test_the_intro_key_figure_must_be_saved_by_a_chapter(project):

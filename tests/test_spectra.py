@@ -2,11 +2,12 @@
 
 import numpy as np
 import pytest
+import scipy.linalg
 
 from rmtlib.samplers import deformed_wigner
 from rmtlib.spectra import eigvalsh_outside, empirical_cdf, kolmogorov_distance, top_eigvalsh
 
-METHODS = ("auto", "lanczos", "lapack", "full")
+METHODS = ("auto", "lanczos", "shift_invert", "lapack", "full")
 
 
 def deformed(N, seed, outliers=(3.0, 4.0, -3.5)):
@@ -45,6 +46,22 @@ def test_auto_takes_lanczos_for_the_top_eigenvalue_and_stays_exact():
     ref = np.linalg.eigvalsh(H)
     assert_close(top_eigvalsh(H, 1), ref[-1:])
     assert_close(top_eigvalsh(H, 1, which="both"), ref[[0, -1]])
+
+
+def test_auto_follows_the_measured_crossover():
+    from rmtlib.spectra import _auto_method
+
+    assert [_auto_method(400, 1), _auto_method(600, 1), _auto_method(4000, 1)] == [
+        "lapack",
+        "lanczos",
+        "lanczos",
+    ]
+    assert [_auto_method(2000, 8), _auto_method(4000, 8), _auto_method(4000, 32)] == [
+        "lapack",
+        "shift_invert",
+        "shift_invert",
+    ]
+    assert _auto_method(4000, 33) == "lapack"
 
 
 def test_lanczos_does_not_miss_a_repeated_eigenvalue():
@@ -141,3 +158,60 @@ def test_lanczos_certificate_accepts_a_negative_definite_matrix():
     assert values is not None
     assert_close(values, np.linalg.eigvalsh(H)[-3:])
     assert _lanczos(np.diag(np.r_[np.linspace(0.0, 1.0, 400), 5.0, 5.0, 4.0]), 3, True)[0] is None
+
+
+@pytest.mark.parametrize("largest", [True, False])
+def test_shift_invert_itself_agrees_with_numpy_on_both_ends(largest):
+    # called directly, so a silent fallback to Lanczos cannot hide a failure
+    from rmtlib.spectra import _shift_invert
+
+    H = deformed(600, 4)
+    ref = np.linalg.eigvalsh(H)
+    for k in (2, 8, 24):
+        values, vectors = _shift_invert(H, k, largest)
+        assert values is not None
+        assert_close(values, ref[-k:] if largest else ref[:k])
+        assert np.abs(H @ vectors - vectors * values).max() <= 1e-8 * np.abs(ref).max()
+        assert np.allclose(vectors.T @ vectors, np.eye(k), atol=1e-10)
+
+
+def test_shift_invert_sees_every_copy_of_a_repeated_eigenvalue():
+    # a block of b >= k start vectors sees up to b copies: no fallback needed
+    from rmtlib.spectra import _shift_invert
+
+    H = np.diag(np.r_[np.linspace(0.0, 1.0, 400), [5.0] * 6, 4.0])
+    values, vectors = _shift_invert(H, 7, True)
+    assert np.abs(values - [4.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0]).max() <= 1e-12
+    assert np.allclose(vectors.T @ vectors, np.eye(7), atol=1e-10)
+    assert np.allclose(np.linalg.norm(vectors[400:406, 1:], axis=0), 1.0)  # the eigenspace of 5
+    values = _shift_invert(-H, 3, False)[0]
+    assert np.abs(values + 5.0).max() <= 1e-12
+
+
+def test_shift_invert_declines_small_or_zero_matrices_and_the_fallback_answers():
+    from rmtlib.spectra import _shift_invert
+
+    assert _shift_invert(np.diag(np.arange(20.0)), 2, True) == (None, None)  # N < 2 blocks
+    assert _shift_invert(np.zeros((100, 100)), 2, True) == (None, None)  # no scale to shift by
+    assert_close(top_eigvalsh(np.diag(np.arange(20.0)), 2, method="shift_invert"), np.array([18.0, 19.0]))
+    assert np.array_equal(top_eigvalsh(np.zeros((100, 100)), 2, method="shift_invert"), [0.0, 0.0])
+    assert np.array_equal(top_eigvalsh(np.zeros((100, 100)), 2, method="lanczos"), [0.0, 0.0])
+
+
+def test_shift_invert_on_a_graph_laplacian_with_a_triple_zero_eigenvalue():
+    # three connected components: 0 three times, eigenvectors constant on a component;
+    # constant row sums also make the all-ones vector an eigenvector (a bad start vector)
+    from rmtlib.spectra import _shift_invert
+
+    rng = np.random.default_rng(5)
+    blocks = []
+    for n in (150, 200, 250):
+        A = np.triu((rng.random((n, n)) < 0.1).astype(float), 1)
+        blocks.append(np.diag((A + A.T).sum(axis=1)) - (A + A.T))
+    L = scipy.linalg.block_diag(*blocks)
+    ref = np.linalg.eigvalsh(L)
+    assert np.abs(ref[:3]).max() < 1e-10 and ref[3] > 1.0
+    values, vectors = _shift_invert(L, 5, False)
+    assert_close(values, ref[:5])
+    assert_close(_shift_invert(L, 6, True)[0], ref[-6:])
+    assert np.abs(L @ vectors[:, :3]).max() <= 1e-8 * ref[-1]
