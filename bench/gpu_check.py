@@ -33,7 +33,7 @@ def main(argv=None) -> int:
         print("no CUDA backend available (torch or cupy with a GPU); nothing to check")
         return 0
     gpu = gpus[0]
-    print(f"| N | backend | GPU s | CPU s | max rel. error |\n|---|---|---|---|---|")
+    print("| N | backend | GPU s | CPU s | max rel. error |\n|---|---|---|---|---|")
     worst = 0.0
     for n in args.sizes:
         H = wigner(n, seed=n)

@@ -12,7 +12,6 @@ executed notebook for the reproduction status page.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from html import escape
 
