@@ -22,7 +22,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -36,48 +35,45 @@ def report(seconds, counts):
     print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mib": peak, "total": int(np.sum(counts))}))
 """
 
+# Each case: (setup, work). The setup (imports, inputs) is not timed; the work must set
+# ``counts``. ``bench/run_all.py`` times the same work in its own worker processes.
 CASES = {
-    "rmtlib": """
-        from rmtlib.tridiagonal import tridiagonal_histogram
-        BASE = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        t, CPU = time.perf_counter(), time.process_time()
-        counts, edges = tridiagonal_histogram(N, BINS, rng=np.random.default_rng(0))
-        report(time.perf_counter() - t, counts)
-    """,
-    "dense": """
-        from rmtlib.samplers import wigner
-        BASE = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        t, CPU = time.perf_counter(), time.process_time()
-        lam = np.linalg.eigvalsh(wigner(N, rng=np.random.default_rng(0)))
-        counts, edges = np.histogram(lam, BINS, range=(-2.1, 2.1))
-        report(time.perf_counter() - t, counts)
-    """,
-    "skrmt": """
-        from skrmt.ensemble import GaussianEnsemble
-        BASE = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        np.random.seed(0)  # scikit-rmt samples from numpy's global state
-        t, CPU = time.perf_counter(), time.process_time()
-        ens = GaussianEnsemble(beta=1, n=N, tridiagonal_form=True)
-        counts, edges = ens.eigval_hist(bins=BINS, interval=(-2.1, 2.1), normalize=True)
-        report(time.perf_counter() - t, counts)
-    """,
-    "skrmt-sturm": """
-        from skrmt.ensemble.tridiagonal_utils import tridiag_eigval_neg
-        rng = np.random.default_rng(0)
-        d = rng.standard_normal(N) * np.sqrt(2.0 / N)
-        e = np.sqrt(rng.chisquare(np.arange(N - 1, 0, -1))) / np.sqrt(N)
-        BASE = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        t, CPU = time.perf_counter(), time.process_time()
-        edges = np.linspace(-2.1, 2.1, BINS + 1)
-        below = np.array([tridiag_eigval_neg(d - x, e) for x in edges])
-        counts = np.diff(below)
-        report(time.perf_counter() - t, counts)
-    """,
+    "rmtlib": (
+        "from rmtlib.tridiagonal import tridiagonal_histogram",
+        "counts, edges = tridiagonal_histogram(N, BINS, rng=np.random.default_rng(0))",
+    ),
+    "dense": (
+        "from rmtlib.samplers import wigner",
+        "lam = np.linalg.eigvalsh(wigner(N, rng=np.random.default_rng(0)))\n"
+        "counts, edges = np.histogram(lam, BINS, range=(-2.1, 2.1))",
+    ),
+    "skrmt": (
+        "from skrmt.ensemble import GaussianEnsemble",
+        "np.random.seed(0)  # scikit-rmt samples from numpy's global state\n"
+        "ens = GaussianEnsemble(beta=1, n=N, tridiagonal_form=True)\n"
+        "counts, edges = ens.eigval_hist(bins=BINS, interval=(-2.1, 2.1), normalize=True)",
+    ),
+    "skrmt-sturm": (
+        "from skrmt.ensemble.tridiagonal_utils import tridiag_eigval_neg\n"
+        "rng = np.random.default_rng(0)\n"
+        "d = rng.standard_normal(N) * np.sqrt(2.0 / N)\n"
+        "e = np.sqrt(rng.chisquare(np.arange(N - 1, 0, -1))) / np.sqrt(N)",
+        "edges = np.linspace(-2.1, 2.1, BINS + 1)\n"
+        "below = np.array([tridiag_eigval_neg(d - x, e) for x in edges])\n"
+        "counts = np.diff(below)",
+    ),
 }
 
 
 def run_case(python: str, case: str, N: int, bins: int, timeout: float) -> dict:
-    code = PRELUDE + f"N, BINS = {N}, {bins}\n" + textwrap.dedent(CASES[case])
+    setup, work = CASES[case]
+    code = (
+        PRELUDE
+        + f"N, BINS = {N}, {bins}\n{setup}\n"
+        + "BASE = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        + f"t, CPU = time.perf_counter(), time.process_time()\n{work}\n"
+        + "report(time.perf_counter() - t, counts)\n"
+    )
     try:
         out = subprocess.run(
             [python, "-c", code], capture_output=True, text=True, timeout=timeout, check=True

@@ -413,14 +413,11 @@ def _outliers_of_S(N: int, alpha: float, theta_low: float, theta_high: float) ->
 def _equivalent_top(N: int, alpha: float, sigma: float, theta_low: float, theta_high: float, bulk: str):
     """The ``r`` largest eigenvalue locations of the deterministic equivalent, decreasing.
 
-    The same numbers as ``deterministic_equivalent(s, sigma).largest(r)``, computed
-    from the ``r`` top quantiles only. ``S`` is deterministic, so the result is
-    cached and shared by all matrices of a study.
+    ``S`` is deterministic, so the result is cached and shared by all matrices of a study.
     """
     thetas = _outliers_of_S(N, alpha, theta_low, theta_high)
     s = samplers.spectrum_with_outliers(N, bulk=_bulk_law(bulk), outliers=thetas)
-    law = laws.FreeConvolutionSemicircle(laws.DiscreteLaw(s), sigma)
-    top = np.sort(law.icdf(1.0 - (np.arange(thetas.size) + 0.5) / N))[::-1]
+    top = outliers.deterministic_equivalent(s, sigma).largest(thetas.size)
     top.flags.writeable = False
     return top
 
@@ -442,9 +439,8 @@ def growing_outliers(
     equally spaced outliers (one at the midpoint when ``r = 1``; ``r <= N/2``).
     Their spacing ``(theta_high - theta_low)/(r - 1)`` falls below the outlier
     fluctuation ``sigma/sqrt(N)`` once ``r`` exceeds about ``sqrt(N)``: the dense
-    regime. The deterministic equivalent is the top of
-    ``deterministic_equivalent(s, sigma)`` (only its ``r`` largest quantiles are
-    computed, once per parameter set).
+    regime. The deterministic equivalent is
+    ``deterministic_equivalent(s, sigma).largest(r)``, computed once per parameter set.
 
     Examples
     --------

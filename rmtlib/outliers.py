@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -149,24 +150,34 @@ def predict_outliers(thetas, nu: Law, sigma: float) -> OutlierPrediction:
 class DeterministicEquivalent:
     """Predicted eigenvalue locations of ``H = W + S`` from the exact spectrum of ``S``.
 
+    The ``k``-th smallest eigenvalue of ``H`` is predicted at the quantile
+    ``(k - 1/2) / N`` of ``law``. :meth:`largest` inverts the cdf only at the
+    top ``k`` levels, so reading a few outliers costs far less than
+    :attr:`eigenvalues`, which computes all ``N`` locations (once, on first use).
+
     Attributes
     ----------
-    eigenvalues : ndarray
-        The ``N`` predicted locations, ascending: ``quantiles(N)`` of ``law``.
+    N : int
+        Size of ``S``.
     law : FreeConvolutionSemicircle
         ``mu_sc(sigma) ⊞ ESD(S)``.
     support : list of (float, float)
         Its support; isolated outliers of ``S`` give small components of mass ``1/N``.
     """
 
-    eigenvalues: np.ndarray
+    N: int
     law: FreeConvolutionSemicircle
     support: list
 
+    @functools.cached_property
+    def eigenvalues(self) -> np.ndarray:
+        """The ``N`` predicted locations, ascending: ``law.quantiles(N)``."""
+        return self.law.quantiles(self.N)
+
     def largest(self, k: int) -> np.ndarray:
         """The ``k`` largest predicted eigenvalues, in decreasing order."""
-        k = check_int(k, "k", minimum=1, maximum=self.eigenvalues.size)
-        return self.eigenvalues[::-1][:k].copy()
+        k = check_int(k, "k", minimum=1, maximum=self.N)
+        return np.sort(np.atleast_1d(self.law.icdf(1.0 - (np.arange(k) + 0.5) / self.N)))[::-1]
 
 
 def deterministic_equivalent(s_eigenvalues, sigma: float) -> DeterministicEquivalent:
@@ -196,7 +207,7 @@ def deterministic_equivalent(s_eigenvalues, sigma: float) -> DeterministicEquiva
     s = check_array(s_eigenvalues, "s_eigenvalues", ndim=1, min_size=2)
     sigma = check_real(sigma, "sigma", positive=True)
     law = FreeConvolutionSemicircle(DiscreteLaw(s), sigma)
-    return DeterministicEquivalent(eigenvalues=law.quantiles(s.size), law=law, support=law.support())
+    return DeterministicEquivalent(N=s.size, law=law, support=law.support())
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -197,7 +197,8 @@ def test_growing_outliers_equivalent_is_the_library_deterministic_equivalent():
     assert res.r == round(N**alpha)
     np.testing.assert_allclose(res.thetas, np.linspace(2.0, 4.0, res.r))
     s = spectrum_with_outliers(N, bulk=Uniform(low=-1.0, high=1.0), outliers=res.thetas)
-    np.testing.assert_allclose(res.equivalent, deterministic_equivalent(s, 1.0).largest(res.r), atol=1e-8)
+    all_locations = deterministic_equivalent(s, 1.0).eigenvalues  # every quantile, not only the top
+    np.testing.assert_allclose(res.equivalent, all_locations[::-1][: res.r], atol=1e-8)
     first = predict_outliers(res.thetas, Uniform(low=-1.0, high=1.0), 1.0).rho
     np.testing.assert_allclose(res.first_order, np.sort(first)[::-1])
     assert np.all(np.diff(res.observed) <= 0) and res.next_eigenvalue < res.observed[-1]
