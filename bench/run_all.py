@@ -60,7 +60,6 @@ class Row:
     budget: str = ""
     passed: bool | None = None
     note: str = ""
-    repeats: int = 1
 
     @property
     def ratio(self) -> float | None:
@@ -131,9 +130,9 @@ def medians(pairs: list[tuple[float, float]]) -> tuple[float, float]:
 class Worker:
     """A ``_worker.py`` process under ``python``; ``setup`` defines ``call()``."""
 
-    def __init__(self, python: str | Path, setup: str, env: dict[str, str] | None = None):
+    def __init__(self, python: str | Path, setup: str):
         self.log = tempfile.TemporaryFile(mode="w+")
-        full_env = {**os.environ, **SINGLE_THREAD, "PYTHONPATH": f"{ROOT}{os.pathsep}{HERE}", **(env or {})}
+        full_env = {**os.environ, **SINGLE_THREAD, "PYTHONPATH": f"{ROOT}{os.pathsep}{HERE}"}
         self.proc = subprocess.Popen([str(python), str(HERE / "_worker.py")], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.log, text=True, env=full_env,
                                      cwd=ROOT)
@@ -193,10 +192,11 @@ def compare(ours: Worker, peer: Worker, *, repeats: int, budget_s: float, warmup
     return Comparison(pairs, ours.summary(), peer.summary(), ours.memory(), peer.memory(), first)
 
 
-def run_pair(ours_setup: str, peer_setup: str, *, peer_python=None, env=None, **kwargs) -> Comparison:
-    ours = Worker(sys.executable, ours_setup, env)
+def run_pair(ours_setup: str, peer_setup: str, *, peer_python=None, **kwargs) -> Comparison:
+    """Start both workers (the peer's under ``peer_python``), :func:`compare` them, stop them."""
+    ours = Worker(sys.executable, ours_setup)
     try:
-        peer = Worker(peer_python or sys.executable, peer_setup, env)
+        peer = Worker(peer_python or sys.executable, peer_setup)
         try:
             return compare(ours, peer, **kwargs)
         finally:
@@ -212,8 +212,7 @@ def peer_python(name: str, log) -> Path | None:
     if not python.exists():
         log(f"[bench] creating {venv.relative_to(ROOT)} and installing {package}")
         try:
-            subprocess.run(["python3", "-m", "venv", str(venv)],
-                           check=True)
+            subprocess.run(["python3", "-m", "venv", str(venv)], check=True)
             subprocess.run([str(venv / "bin" / "pip"), "install", "-q", package], check=True)
         except (subprocess.CalledProcessError, OSError) as exc:
             log(f"[bench] could not install {package}: {exc}")
@@ -262,7 +261,7 @@ def bench_topk(sizes, ks, repeats, budget_s, log) -> list[Row]:
             error = max(abs(a - b) for a, b in zip(c.ours_summary, c.peer_summary, strict=True))
             error /= max(abs(v) for v in c.peer_summary)
             row = Row("top-k eigenvalues (`top_eigvalsh`, auto)", f"N={N}, k={k}", c.ours_s,
-                      "numpy.linalg.eigvalsh", c.peer_s, c.memory(), repeats=len(c.pairs),
+                      "numpy.linalg.eigvalsh", c.peer_s, c.memory(),
                       note=f"max rel. error {error:.1e}; {len(c.pairs)} pairs")
             if N == 4000 and k <= 32:
                 row.budget, row.passed = ">= 2x", (row.ratio or 0) >= 2
@@ -318,7 +317,7 @@ def bench_freeconv(quick, repeats, budget_s, log) -> list[Row]:
         err_ours = float(np.max(np.abs(np.array(c.ours_summary) - ref)))
         err_peer = float(np.max(np.abs(np.array(c.peer_summary) - ref)))
         row = Row("free-convolution density (mu_sc ⊞ nu)", "20 atoms, 2000 points", c.ours_s,
-                  "freealg DeformedWigner.density (eta 1e-3)", c.peer_s, c.memory(), repeats=len(c.pairs),
+                  "freealg DeformedWigner.density (eta 1e-3)", c.peer_s, c.memory(),
                   note=(f"max error vs {idx.size}-point mpmath reference: ours {err_ours:.1e}, "
                         f"freealg {err_peer:.1e}; freealg first call (numba) {c.warmup[1]:.1f} s"))
         row.budget = ">= 10x, error <= peer's"
@@ -350,7 +349,7 @@ def bench_freeconv(quick, repeats, budget_s, log) -> list[Row]:
     c = run_pair(ours_big, peer_big, repeats=repeats, budget_s=budget_s)
     diff = float(np.max(np.abs(np.array(c.ours_summary) - np.array(c.peer_summary))))
     row = Row("free-convolution density (mu_sc ⊞ nu)", "10,000 atoms, 2000 points", c.ours_s,
-              "plain vectorized Newton (eta 1e-9)", c.peer_s, c.memory(), repeats=len(c.pairs),
+              "plain vectorized Newton (eta 1e-9)", c.peer_s, c.memory(),
               note=f"max abs. difference {diff:.1e} (the plain iteration misses near edges)")
     row.budget, row.passed = "ours < 2 s", c.ours_s < 2
     rows.append(row)
@@ -384,7 +383,7 @@ def bench_tridiag(repeats, budget_s, log, bins=200) -> list[Row]:
         c = run_pair(_tridiag_setup("rmtlib", N, bins), _tridiag_setup(case, N, bins), peer_python=python,
                      repeats=repeats, budget_s=budget_s, warmup=case.startswith("skrmt"))
         row = Row("semicircle histogram (`tridiagonal_histogram`)", size, c.ours_s, label, c.peer_s,
-                  c.memory(), repeats=len(c.pairs),
+                  c.memory(),
                   note=f"eigenvalues counted: ours {c.ours_summary}, peer {c.peer_summary}; "
                   f"{len(c.pairs)} pairs")
         if N == 100_000:
@@ -409,7 +408,7 @@ def bench_sweep(tasks, N, tiny, repeats, budget_s, log) -> list[Row]:
     c = run_pair("WORKERS = 2\n" + textwrap.dedent(setup), "WORKERS = 1\n" + textwrap.dedent(setup),
                  repeats=repeats, budget_s=budget_s)
     row = Row("sweep, CPU-bound (`run_sweep`, 2 workers)", f"{tasks} x eigvalsh(N={N})", c.ours_s,
-              "the same sweep on 1 worker", c.peer_s, c.memory("children_mib"), repeats=len(c.pairs),
+              "the same sweep on 1 worker", c.peer_s, c.memory("children_mib"),
               note=f"wall incl. pool start-up; {len(c.pairs)} pairs; memory: largest pool process")
     row.budget, row.passed = ">= 1.7x", (row.ratio or 0) >= 1.7
     rows = [row]

@@ -265,9 +265,12 @@ def _describe(accepted: dict, rules: dict) -> str:
     for name, default in accepted.items():
         rule = rules.get(name, {})
         bounds = ", ".join(
-            f"{op} {rule[key]!r}"
-            for key, op in (("min", ">="), ("gt", ">"), ("max", "<="), ("lt", "<"), ("choices", "one of"))
-            if key in rule
+            [
+                f"{op} {rule[key]!r}"
+                for key, op in (("min", ">="), ("gt", ">"), ("max", "<="), ("lt", "<"), ("choices", "one of"))
+                if key in rule
+            ]
+            + (["path to an existing file, or empty"] if rule.get("path") else [])
         )
         lines.append(
             f"  {name}: {_type_name(default)}" + (f" ({bounds})" if bounds else "") + f", default {default!r}"
@@ -319,6 +322,13 @@ def validate_parameters(
         if violation:
             problems.append(f"{name} = {value!r}: {violation}")
             continue
+        if merged_rules.get(name, {}).get("path") and value:
+            # a file the chapter reads: resolved here, since the kernel runs in another folder
+            path = Path(value).expanduser().resolve()
+            if not path.is_file():
+                problems.append(f"{name} = {value!r}: must name an existing file")
+                continue
+            value = str(path)
         clean[name] = value
     if problems:
         head = f"refused parameters{' for ' + chapter if chapter else ''}:\n  "

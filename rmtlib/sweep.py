@@ -598,6 +598,7 @@ def _run_notebook(spec: dict) -> tuple[dict, str | None]:
     import nbformat
     import papermill
 
+    from .run import _environment
     from .verdict import read_verdicts
 
     seed = _notebook_seed(spec)
@@ -615,26 +616,19 @@ def _run_notebook(spec: dict) -> tuple[dict, str | None]:
             "RMTLIB_PROFILE": "sweep",
             "RMTLIB_PROFILES": str(Path(scratch, "profiles.yml")),
         }
-        saved = {name: os.environ.get(name) for name in environment}
-        os.environ.update(environment)
         try:
-            papermill.execute_notebook(
-                str(source),
-                str(output),
-                parameters={**spec["params"], "seed": seed},
-                kernel_name=spec["kernel"],
-                progress_bar=False,
-                log_output=False,
-                cwd=scratch,
-            )
+            with _environment(**environment):
+                papermill.execute_notebook(
+                    str(source),
+                    str(output),
+                    parameters={**spec["params"], "seed": seed},
+                    kernel_name=spec["kernel"],
+                    progress_bar=False,
+                    log_output=False,
+                    cwd=scratch,
+                )
         except papermill.PapermillExecutionError as exc:
             error = f"{exc.ename}: {exc.evalue}"
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
         verdicts = read_verdicts(nbformat.read(output, as_version=4)) if output.exists() else []
     metrics = {"notebook_seed": float(seed)}
     for v in verdicts:

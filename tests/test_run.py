@@ -276,3 +276,16 @@ def test_rerun_markdown_without_runtime(tmp_path, monkeypatch):
     shutil.move(tmp_path / "profiles.yml", tmp_path / "elsewhere.yml")
     with pytest.raises(FileNotFoundError, match="no profiles.yml found"):
         run.rerun_markdown("01_x")
+
+
+def test_path_parameters_are_resolved_and_must_exist(tmp_path, monkeypatch):
+    from rmtlib.run import ParameterError, validate_parameters
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "study.sqlite").write_bytes(b"")
+    rules = {"store": {"path": True}}
+    clean = validate_parameters({"store": "study.sqlite"}, {"store": ""}, rules=rules)
+    assert clean == {"store": str(tmp_path / "study.sqlite")}
+    assert validate_parameters({"store": ""}, {"store": ""}, rules=rules) == {"store": ""}
+    with pytest.raises(ParameterError, match="store = 'missing.sqlite': must name an existing file"):
+        validate_parameters({"store": "missing.sqlite"}, {"store": ""}, rules=rules)
