@@ -77,7 +77,7 @@ COMMON_RULES: dict[str, dict] = {
     "r": {"min": 0},
     "bins": {"min": 1},
 }
-_RULE_KEYS = {"min", "max", "gt", "lt", "choices"}
+_RULE_KEYS = {"min", "max", "gt", "lt", "choices", "path"}
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
 _CHAPTER_KEYS = {*PROFILE_NAMES, "runtime_s", "rules"}
 _MAIN_PACKAGES = (

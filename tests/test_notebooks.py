@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rmtlib.run import load_profiles, notebook_parameters
+from rmtlib.run import load_profiles, notebook_parameters, resolve_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [
@@ -23,6 +23,8 @@ CHAPTERS = [
     "03_spikes",
     "04_full_rank_outliers",
     "05_growing_outliers",
+    "06_rectangular",
+    "07_pruning",
 ]
 BIB_KEYS = set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "book" / "references.bib").read_text(), flags=re.M))
 
@@ -57,6 +59,8 @@ def test_parameters_and_profiles(chapter):
         assert set(profiles[name]) <= set(params), f"{chapter}.{name} names unknown parameters"
         for key, value in profiles[name].items():
             assert type(value) is type(params[key]) or isinstance(params[key], float), (chapter, key)
+        # the profile passes the runner's own validation (types, rules, paths)
+        resolve_parameters(ROOT / "notebooks" / f"{chapter}.ipynb", profile=name)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
