@@ -1,6 +1,6 @@
 """Run every benchmark side by side with its peer and write ``bench/RESULTS.md``.
 
-    python bench/run_all.py [--quick] [--only topk freeconv tridiag sweep book] [--output PATH]
+    python bench/run_all.py [--quick] [--only GROUP ...] [--keep] [--output PATH]
 
 Each comparison starts two worker processes (``bench/_worker.py``), one for rmtlib and
 one for the peer (in the peer's own environment when it pins other versions: freealg in
@@ -34,12 +34,12 @@ import tempfile
 import textwrap
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-GROUPS = ("topk", "freeconv", "tridiag", "sweep", "book")
+GROUPS = ("topk", "freeconv", "tridiag", "sweep", "book", "book-full")
 PEERS = {"freealg": ("freealg", HERE / ".venv-freealg"), "skrmt": ("scikit-rmt", HERE / ".venv-skrmt")}
 SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -117,6 +117,19 @@ def render_results(header: dict[str, str], rows: list[Row], notes: list[str]) ->
                + (f"; MISS: {', '.join(missed)}." if missed else "."))
     out += [""] + [f"* {n}" for n in notes]
     return "\n".join(out).rstrip() + "\n"
+
+
+def merge_groups(previous: dict, current: dict) -> tuple[dict, list[str]]:
+    """The groups of this run, and of ``previous`` those not rerun, in the order of ``GROUPS``.
+
+    Each group is ``{"run": "<date> (<mode>)", "rows": [...]}``. Also returns one note per kept
+    group saying from which run its rows come.
+    """
+    merged = {name: current.get(name) or previous[name]
+              for name in GROUPS if name in current or name in previous}
+    kept = [f"Rows of `{name}` are kept from the run of {group['run']}."
+            for name, group in merged.items() if name not in current]
+    return merged, kept
 
 
 def medians(pairs: list[tuple[float, float]]) -> tuple[float, float]:
@@ -453,13 +466,17 @@ def time_book(profile: str, clean: bool, log) -> tuple[float, float, int]:
     return result["seconds"], result["peak_mib"], result["rc"]
 
 
-def bench_book(quick, log) -> list[Row]:
+BOOK_BUILDS = {
+    "book": [("ci", True, "book build, `ci` profile, from clean", None),
+             ("ci", False, "book rebuild, nothing changed (`ci`)", 60.0)],
+    "book-full": [("full", True, "book build, `full` profile, from clean", 900.0)],
+}
+
+
+def bench_book(group: str, log) -> list[Row]:
+    """The builds of ``BOOK_BUILDS[group]``, each once: wall time, largest process, budget."""
     rows = []
-    plan = [("ci", True, "book build, `ci` profile, from clean", None),
-            ("ci", False, "book rebuild, nothing changed (`ci`)", 60.0)]
-    if not quick:
-        plan.append(("full", True, "book build, `full` profile, from clean", 900.0))
-    for profile, clean, label, budget in plan:
+    for profile, clean, label, budget in BOOK_BUILDS[group]:
         log(f"[bench] {label}")
         seconds, peak, rc = time_book(profile, clean, log)
         row = Row(label, f"profile {profile}", seconds, memory_mib=f"{peak:.0f}",
@@ -517,14 +534,18 @@ NOTES = [
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats, no full book")
-    parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS))
+    parser.add_argument("--only", nargs="+", choices=GROUPS, default=list(GROUPS),
+                        help="groups to run (--quick leaves out book-full)")
     parser.add_argument("--repeats", type=int, default=None, help="pairs per comparison (default 5, quick 3)")
-    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md",
+                        help="the table; its rows also go to the same name with .json")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the rows of the groups not run now from the previous run's .json")
     args = parser.parse_args(argv)
     repeats = args.repeats or (3 if args.quick else 5)
     budget_s = 30.0 if args.quick else 90.0
     started, load = _dt.datetime.now(_dt.timezone.utc), os.getloadavg()
-    sys.path[:0] = [str(HERE), str(ROOT)]
+    sys.path[:0] = [path for path in (str(HERE), str(ROOT)) if path not in sys.path]
     from rmtlib import available_backends
 
     def log(message: str) -> None:
@@ -538,25 +559,33 @@ def main(argv=None) -> int:
         "tridiag": lambda: bench_tridiag(repeats, budget_s, log),
         "sweep": lambda: bench_sweep(*((16, 1200, 100) if quick else (40, 1500, 200)), repeats, budget_s,
                                      log),
-        "book": lambda: bench_book(quick, log),
+        "book": lambda: bench_book("book", log),
+        "book-full": lambda: bench_book("book-full", log),
     }
     gpus = [b for b in available_backends() if b != "numpy"]
     notes = NOTES + [f"GPU: {', '.join(gpus)} available; run `python bench/gpu_check.py` for its table."
                      if gpus else "GPU: no CUDA backend on this machine; `bench/gpu_check.py` not run."]
-    rows: list[Row] = []
-    selected = [name for name in GROUPS if name in args.only]
+    record_path = args.output.with_suffix(".json")
+    previous = json.loads(record_path.read_text())["groups"] if args.keep and record_path.exists() else {}
+    this_run = f"{started:%Y-%m-%d %H:%M} UTC ({'--quick' if quick else 'full'})"
+    results: dict[str, dict] = {}
+    selected = [name for name in GROUPS if name in args.only and not (quick and name == "book-full")]
     for done, name in enumerate(selected, start=1):
         try:
-            rows += groups[name]()
+            group_rows = groups[name]()
         except Exception as exc:  # one failing group must not lose the others
             log(traceback.format_exc())
-            rows.append(Row(name, "—", float("nan"), note=f"failed: {type(exc).__name__}: {str(exc)[:200]}"))
+            failure = f"failed: {type(exc).__name__}: {str(exc)[:200]}"
+            group_rows = [Row(name, "—", float("nan"), note=failure)]
+        results[name] = {"run": this_run, "rows": [asdict(r) for r in group_rows]}
+        merged, kept = merge_groups(previous, results)
         header = machine_header(started, load, quick)
         minutes = (_dt.datetime.now(_dt.timezone.utc) - started).total_seconds() / 60
         header["total time"] = f"{minutes:.1f} min" + (
             "" if done == len(selected) else f" so far: INCOMPLETE, {done} of {len(selected)} groups done")
-        text = render_results(header, rows, notes)
+        text = render_results(header, [Row(**r) for g in merged.values() for r in g["rows"]], notes + kept)
         args.output.write_text(text)
+        record_path.write_text(json.dumps({"groups": merged}, indent=1))
     print(text)
     return 0
 

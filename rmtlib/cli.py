@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
         help="full: the published sizes (default); ci: small sizes, same code path",
     )
     book.add_argument("--root", type=Path, default=Path("."), help="the repository root (default: .)")
+    book.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="chapters executed side by side, one BLAS thread each (default: one per core)",
+    )
     sweep.add_parser(commands)  # `sweep`: see rmtlib.sweep
     return parser
 
@@ -104,7 +110,7 @@ def _run(args) -> int:
 def _book(args) -> int:
     from .site import build_book
 
-    index = build_book(args.root, profile=args.profile)
+    index = build_book(args.root, profile=args.profile, jobs=args.jobs)
     print(f"book built: {index}")
     return 0
 

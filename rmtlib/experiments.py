@@ -273,18 +273,22 @@ def spike(
     N = check_int(N, "N", minimum=2)
     theta = check_real(theta, "theta")
     sigma = check_real(sigma, "sigma", positive=True)
-    spectrum = np.zeros(N)
-    spectrum[-1] = theta
-    H, U = samplers.deformed_wigner(
-        spectrum, sigma=sigma, basis=basis, entries=entries, return_basis=True, rng=rng
-    )
+    check_choice(basis, "basis", ("diagonal", "haar"))
+    H = samplers.wigner(N, sigma=sigma, entries=entries, rng=rng)
+    if basis == "diagonal":
+        v = np.zeros(N)
+        v[-1] = 1.0
+    else:  # a uniform unit vector: the last column of a Haar matrix, without its O(N^3) QR
+        v = rng.standard_normal(N)
+        v /= np.linalg.norm(v)
+    H += theta * np.outer(v, v)  # exactly symmetric: v_i v_j = v_j v_i in floating point
     values, vectors = spectra.top_eigvalsh(H, 1, return_vectors=True)
     top = float(np.max(values))
     u = vectors[:, int(np.argmax(values))]
     rho = theta + sigma**2 / theta if abs(theta) > sigma else np.nan
     return {
         "top": top,
-        "overlap": float((u @ U[:, -1]) ** 2),
+        "overlap": float((u @ v) ** 2),
         "scaled": float(np.sqrt(N) * (top - rho)),
     }
 

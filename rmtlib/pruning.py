@@ -30,6 +30,7 @@ import functools
 import warnings
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse.linalg
 
 from ._validation import check_array, check_choice, check_generator, check_int, check_real
@@ -374,8 +375,22 @@ def free_edge(
     for i in range(n_draws):
         X = sigma * rng.standard_normal((N, M)) / np.sqrt(N)
         X[np.arange(diag.size), np.arange(diag.size)] += diag
-        tops[i] = np.linalg.svd(X, compute_uv=False)[0]
+        tops[i] = _largest_singular_value(X)
     return float(np.quantile(tops, confidence))
+
+
+def _largest_singular_value(X: np.ndarray) -> float:
+    """``s_1(X)`` as the root of the top eigenvalue of the smaller Gram matrix.
+
+    One matrix product and a selected eigenvalue cost a fraction of a
+    bidiagonalization (about 3x less than ``svd(compute_uv=False)`` at 800 x 400);
+    the top eigenvalue of ``X^T X`` is accurate to ``eps s_1^2``, so ``s_1`` to
+    relative ``eps``.
+    """
+    gram = X.T @ X if X.shape[0] >= X.shape[1] else X @ X.T
+    n = gram.shape[0]
+    top = scipy.linalg.eigvalsh(gram, subset_by_index=[n - 1, n - 1], check_finite=False)[0]
+    return float(np.sqrt(max(top, 0.0)))
 
 
 def shrink_singular_values(observed, *, gamma: float, sigma: float) -> np.ndarray:
@@ -505,8 +520,37 @@ def prune(
     """
     W = _check_matrix(W)
     rule = check_choice(rule, "rule", {"mp_edge", "free_edge", "shrinkage"})
-    N, M = W.shape
-    singular_values = np.linalg.svd(W, compute_uv=False)
+    return _prune_spectrum(
+        np.linalg.svd(W, compute_uv=False),
+        lambda: np.linalg.svd(W, full_matrices=False),
+        W.shape,
+        rule,
+        sigma=sigma,
+        confidence=confidence,
+        quantile_range=quantile_range,
+        max_distance=max_distance,
+        signal_bulk=signal_bulk,
+        n_draws=n_draws,
+        rng=rng,
+    )
+
+
+def _prune_spectrum(
+    singular_values,
+    factors,
+    shape,
+    rule,
+    *,
+    sigma,
+    confidence,
+    quantile_range,
+    max_distance,
+    signal_bulk,
+    n_draws,
+    rng,
+) -> PruneResult:
+    """:func:`prune` from the singular values of ``W``; ``factors()`` returns its thin SVD when needed."""
+    N, M = shape
     if rule == "free_edge":
         if sigma is None or signal_bulk is None or rng is None:
             raise ValueError(
@@ -519,15 +563,15 @@ def prune(
         if signal_bulk is not None:
             raise ValueError(f"signal_bulk is used only by rule='free_edge', not by rule={rule!r}")
         if sigma is None:
-            _check_fit_arguments(W.shape, quantile_range, max_distance)
-            sigma = _fit_noise(singular_values, W.shape, quantile_range, max_distance).sigma
+            _check_fit_arguments(shape, quantile_range, max_distance)
+            sigma = _fit_noise(singular_values, shape, quantile_range, max_distance).sigma
         sigma = check_real(sigma, "sigma", positive=True)
         threshold = bulk_edge(N, M, sigma, confidence=confidence)
     k = int(np.sum(singular_values > threshold))
     if k == 0:  # nothing stands out: no singular vectors needed
         U, s, Vt = np.zeros((N, 0)), singular_values, np.zeros((0, M))
     else:
-        U, s, Vt = np.linalg.svd(W, full_matrices=False)
+        U, s, Vt = factors()
     if rule == "shrinkage":
         s = s.copy()
         s[:k] = shrink_singular_values(s[:k], gamma=M / N, sigma=sigma)
@@ -663,20 +707,25 @@ def compare_rules(
     S = _check_matrix(S, "S")
     if S.shape != W.shape:
         raise ValueError(f"S must have the shape of W {W.shape}, got {S.shape}")
-    fit = noise_level(W)
+    quantile_range = (0.25, 0.75)
+    _check_fit_arguments(W.shape, quantile_range, None)
+    U, s, Vt = np.linalg.svd(W, full_matrices=False)  # one SVD serves the fit and every rule
+    fit = _fit_noise(s, W.shape, quantile_range, None)
+    common = {
+        "confidence": confidence,
+        "quantile_range": quantile_range,
+        "max_distance": None,
+        "n_draws": n_draws,
+    }
+    rules = {
+        "mp_edge": ("mp_edge", {"sigma": fit.sigma, "signal_bulk": None, "rng": None}),
+        "shrinkage": ("shrinkage", {"sigma": fit.sigma, "signal_bulk": None, "rng": None}),
+        "mp_edge_true_sigma": ("mp_edge", {"sigma": sigma, "signal_bulk": None, "rng": None}),
+        "free_edge": ("free_edge", {"sigma": sigma, "signal_bulk": signal_bulk, "rng": rng}),
+    }
     results = {
-        "mp_edge": prune(W, "mp_edge", sigma=fit.sigma, confidence=confidence),
-        "shrinkage": prune(W, "shrinkage", sigma=fit.sigma, confidence=confidence),
-        "mp_edge_true_sigma": prune(W, "mp_edge", sigma=sigma, confidence=confidence),
-        "free_edge": prune(
-            W,
-            "free_edge",
-            sigma=sigma,
-            signal_bulk=signal_bulk,
-            confidence=confidence,
-            n_draws=n_draws,
-            rng=rng,
-        ),
+        name: _prune_spectrum(s, lambda: (U, s, Vt), W.shape, rule, **common, **extra)
+        for name, (rule, extra) in rules.items()
     }
     out = {"sigma_fit": fit.sigma, "fit_distance": fit.distance, "error_raw": float(np.linalg.norm(W - S))}
     for name, res in results.items():

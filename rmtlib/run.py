@@ -78,6 +78,16 @@ COMMON_RULES: dict[str, dict] = {
     "bins": {"min": 1},
 }
 _RULE_KEYS = {"min", "max", "gt", "lt", "choices", "path"}
+# A chapter kernel (and a sweep worker) runs its linear algebra on one BLAS thread: small and
+# medium problems gain nothing from a second thread, and two processes each running two
+# threads on two cores slow each other down by 5-10x. A value the user set is kept.
+BLAS_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 _FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
 _CHAPTER_KEYS = {*PROFILE_NAMES, "runtime_s", "rules"}
 _MAIN_PACKAGES = (
@@ -494,6 +504,7 @@ def execute_chapter(
         "RMTLIB_PROGRESS": "0",
         "RMTLIB_PROFILE": profile or "custom",
         "RMTLIB_PROFILES": str(_profiles_file_for(notebook)),
+        **{name: os.environ.get(name, "1") for name in BLAS_THREAD_VARIABLES},
     }
     start = time.perf_counter()
     try:

@@ -17,6 +17,9 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import multiprocessing
+import os
 import shutil
 import subprocess
 import sys
@@ -25,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from . import run as _run
+from ._validation import check_int
 
 __all__ = ["BookError", "GENERATED_PAGES", "KEY_FIGURE", "RUNS_TABLE_MARKER", "build_book", "toc_entries"]
 
@@ -94,9 +98,18 @@ def _cached(output: Path, figures: Path, digest: str):
     return nb
 
 
-def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Path, log) -> dict:
+def _execute_one(job: dict) -> tuple[float | None, str | None]:
+    """Execute one chapter (in a worker process); return its runtime or the error message."""
+    try:
+        nb = _run.execute_chapter(**job, progress_bar=False)
+    except _run.NotebookExecutionError as exc:
+        return None, str(exc)
+    return nb.metadata["rmtlib"]["runtime_s"], None
+
+
+def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Path, log, jobs: int) -> dict:
     profiles = _run.load_profiles(root / "notebooks" / "profiles.yml")
-    executed, failures = {}, []
+    failures, todo = [], {}
     for notebook in notebooks:
         chapter = _run.chapter_name(notebook)
         if profile not in (profiles.get(chapter) or {}):
@@ -109,28 +122,39 @@ def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Pa
             continue
         digest = _run.content_hash(notebook, parameters)
         output, figures = cache / f"{chapter}.ipynb", cache / "figures" / chapter
-        nb = _cached(output, figures, digest)
-        if nb is not None:
+        if _cached(output, figures, digest) is not None:
             log(f"[book] {chapter}: unchanged (hash {digest[:12]}), reusing the executed notebook")
-        else:
-            log(f"[book] {chapter}: executing with the {profile} profile {parameters}")
-            try:
-                nb = _run.execute_chapter(
-                    notebook,
-                    output,
-                    parameters=parameters,
-                    profile=profile,
-                    figures_dir=figures,
-                    content_hash_value=digest,
-                )
-            except _run.NotebookExecutionError as exc:
-                failures.append(str(exc))
-                continue
-            log(f"[book] {chapter}: done in {nb.metadata['rmtlib']['runtime_s']:.1f} s")
-        executed[notebook] = nb
+            continue
+        log(f"[book] {chapter}: executing with the {profile} profile {parameters}")
+        todo[notebook] = dict(
+            notebook=notebook,
+            output=output,
+            parameters=parameters,
+            profile=profile,
+            figures_dir=figures,
+            content_hash_value=digest,
+        )
+    # Chapters run in separate kernels with one BLAS thread each, so they run side by side,
+    # `jobs` at a time (one per core by default).
+    jobs = max(1, min(jobs, len(todo)))
+    with concurrent.futures.ProcessPoolExecutor(
+        jobs, mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
+        futures = {pool.submit(_execute_one, job): notebook for notebook, job in todo.items()}
+        for future in concurrent.futures.as_completed(futures):
+            chapter = _run.chapter_name(futures[future])
+            runtime, error = future.result()
+            if error:
+                failures.append(error)
+            else:
+                log(f"[book] {chapter}: done in {runtime:.1f} s")
     if failures:
         raise BookError("chapters failed, the book was not built:\n- " + "\n- ".join(failures))
-    return executed
+    import nbformat
+
+    return {
+        nb: nbformat.read(str(cache / f"{_run.chapter_name(nb)}.ipynb"), as_version=4) for nb in notebooks
+    }
 
 
 def _md_cell(value) -> str:
@@ -288,8 +312,10 @@ def _render(root: Path, staging: Path, log) -> Path:
     return index
 
 
-def build_book(root=".", *, profile: str = "full", log=print) -> Path:
+def build_book(root=".", *, profile: str = "full", jobs: int | None = None, log=print) -> Path:
     """Execute the chapters of ``root``'s ``_toc.yml`` with ``profile`` and render the site.
+
+    Chapters that need executing run ``jobs`` at a time (default: one per available core).
 
     Returns the path of ``_build/html/index.html``. Raises :class:`BookError`
     naming the missing page, the failing chapter and its error, or the Sphinx
@@ -304,7 +330,8 @@ def build_book(root=".", *, profile: str = "full", log=print) -> Path:
     entries = toc_entries(yaml.safe_load((root / "_toc.yml").read_text()))
     notebooks = _notebooks(root, entries)
     cache = root / "_build" / "executed" / profile
-    executed = _execute_chapters(root, notebooks, profile, cache, log)
+    jobs = len(os.sched_getaffinity(0)) if jobs is None else check_int(jobs, "jobs", minimum=1)
+    executed = _execute_chapters(root, notebooks, profile, cache, log, jobs)
     staging = root / "_build" / "source"
     _assemble(root, staging, executed, cache, profile, log)
     return _render(root, staging, log)

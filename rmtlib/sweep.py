@@ -60,6 +60,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .run import BLAS_THREAD_VARIABLES, _environment
+
 __all__ = [
     "SweepConfig",
     "SweepConfigError",
@@ -74,13 +76,6 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
-BLAS_THREAD_VARIABLES = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
 _CONFIG_KEYS = ("name", "experiment", "notebook", "seed", "replicates", "fixed", "grid", "store", "kernel")
 _SIMPLE_TYPES = {"int": int, "float": float, "str": str, "bool": bool}
 _TASK_COLUMNS = {
@@ -598,7 +593,6 @@ def _run_notebook(spec: dict) -> tuple[dict, str | None]:
     import nbformat
     import papermill
 
-    from .run import _environment
     from .verdict import read_verdicts
 
     seed = _notebook_seed(spec)

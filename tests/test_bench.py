@@ -123,3 +123,36 @@ def test_compare_runs_one_pair_even_without_time_left():
     c = run_all.compare(_FakeWorker("ours", [1.0] * 5, calls), _FakeWorker("peer", [2.0] * 5, calls),
                         repeats=5, budget_s=0.0)
     assert calls == ["ours", "peer"] and c.pairs == [(1.0, 2.0)]
+
+
+def test_merge_keeps_groups_not_rerun_in_group_order_and_says_so():
+    old = {"topk": {"run": "day 1 (full)", "rows": ["old topk"]},
+           "book": {"run": "day 1 (full)", "rows": ["old book"]}}
+    new = {"book": {"run": "day 2 (full)", "rows": ["new book"]},
+           "sweep": {"run": "day 2 (full)", "rows": ["new sweep"]}}
+    merged, kept = run_all.merge_groups(old, new)
+    assert list(merged) == ["topk", "sweep", "book"]
+    assert [g["rows"] for g in merged.values()] == [["old topk"], ["new sweep"], ["new book"]]
+    assert kept == ["Rows of `topk` are kept from the run of day 1 (full)."]
+    assert run_all.merge_groups({}, new) == ({"sweep": new["sweep"], "book": new["book"]}, [])
+
+
+def test_main_writes_table_and_rows_and_keeps_other_groups(tmp_path, monkeypatch):
+    Row = run_all.Row
+    monkeypatch.setattr(run_all, "machine_header", lambda started, load, quick: {"machine": "test"})
+    monkeypatch.setattr(run_all, "bench_topk", lambda *a: [Row("top-k", "N=8", 1.0, "numpy", 4.0)])
+    monkeypatch.setattr(run_all, "bench_sweep", lambda *a: [Row("sweep", "2 tasks", 2.0, "1 worker", 3.0)])
+    output = tmp_path / "RESULTS.md"
+    assert run_all.main(["--only", "topk", "--output", str(output)]) == 0
+    assert "| top-k | N=8 | 1.000 | numpy | 4.000 | 4.00x |" in output.read_text()
+
+    def broken(*args):
+        raise ValueError("no peer")
+
+    monkeypatch.setattr(run_all, "bench_topk", broken)
+    run_all.main(["--only", "sweep", "topk", "--output", str(output), "--keep"])
+    text = output.read_text()
+    assert "| sweep | 2 tasks | 2.000 | 1 worker | 3.000 | 1.50x |" in text
+    assert "failed: ValueError: no peer" in text and "N=8" not in text  # rerun groups replace old rows
+    run_all.main(["--only", "sweep", "--output", str(output)])
+    assert "top-k" not in output.read_text()  # without --keep only this run's groups

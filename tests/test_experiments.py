@@ -8,7 +8,7 @@ from scipy import stats
 from rmtlib import experiments as ex
 from rmtlib.laws import DiscreteLaw, FreeConvolutionSemicircle, Semicircle, Uniform
 from rmtlib.outliers import deterministic_equivalent, predict_outliers
-from rmtlib.samplers import spectrum_with_outliers, wigner
+from rmtlib.samplers import deformed_wigner, spectrum_with_outliers, wigner
 from rmtlib.spectra import kolmogorov_distance
 from rmtlib.tridiagonal import tridiagonal_model
 
@@ -155,6 +155,16 @@ def test_spike_haar_basis_and_subcritical():
     below = ex.spike(N=400, theta=0.5, rng=rng(7))
     assert np.isnan(below["scaled"]) and below["overlap"] < 0.1
     assert below["top"] == pytest.approx(2.0, abs=0.1)
+
+
+def test_spike_diagonal_is_the_deformed_wigner_matrix():
+    """spike builds W + theta e_N e_N^T itself: same draws, same matrix as samplers.deformed_wigner."""
+    spectrum = np.r_[np.zeros(199), 2.5]
+    H = deformed_wigner(spectrum, rng=rng(9))
+    out = ex.spike(N=200, theta=2.5, rng=rng(9))
+    values, vectors = np.linalg.eigh(H)
+    assert out["top"] == pytest.approx(values[-1], abs=1e-10)
+    assert out["overlap"] == pytest.approx(vectors[-1, -1] ** 2, abs=1e-8)
 
 
 def test_deformed_ks_with_delta0_is_the_semicircle_distance():

@@ -297,3 +297,47 @@ def test_free_edge_matches_the_free_convolution_edge_for_square_matrices():
     assert limit == pytest.approx(2.2960, abs=1e-3)
     edge = free_edge(s, N, N, 1.0, confidence=0.5, n_draws=10, rng=np.random.default_rng(13))
     assert 0 < limit - edge < 3 * (2 * N) ** (-2 / 3)
+
+
+@pytest.mark.parametrize("shape", [(120, 40), (40, 120), (60, 60)])
+def test_free_edge_draws_use_the_exact_largest_singular_value(shape):
+    """The Gram-matrix shortcut of each Monte Carlo draw agrees with a full SVD to rounding."""
+    X = np.random.default_rng(3).standard_normal(shape) + 2.0 * np.eye(*shape)
+    expected = np.linalg.svd(X, compute_uv=False)[0]
+    assert pruning._largest_singular_value(X) == pytest.approx(expected, rel=1e-12)
+    # the same noise draws give the same threshold as the SVD of each draw
+    N, M = shape
+    edge = free_edge(np.linspace(0, 1, min(shape)), N, M, 1.0, n_draws=5, rng=np.random.default_rng(4))
+    rng = np.random.default_rng(4)
+    tops = []
+    for _ in range(5):
+        D = rng.standard_normal((N, M)) / np.sqrt(N)
+        D[np.arange(min(shape)), np.arange(min(shape))] += np.linspace(0, 1, min(shape))
+        tops.append(np.linalg.svd(D, compute_uv=False)[0])
+    assert edge == pytest.approx(np.quantile(tops, 0.95), rel=1e-12)
+
+
+def test_compare_rules_equals_prune_rule_by_rule():
+    """compare_rules shares one SVD among the rules; prune recomputes it for each: same answers."""
+    rng = np.random.default_rng(5)
+    N, M = 200, 100
+    bulk = np.linspace(0.0, 0.5, M)
+    S = np.zeros((N, M))
+    S[np.arange(M), np.arange(M)] = bulk
+    S += 3.0 * np.outer(_orthonormal(N, 1, rng)[:, 0], _orthonormal(M, 1, rng)[:, 0])
+    W = S + _noise(N, M, 1.0, rng)
+    out = pruning.compare_rules(W, S, sigma=1.0, signal_bulk=bulk, n_draws=6, rng=np.random.default_rng(6))
+    fit = noise_level(W)
+    assert out["sigma_fit"] == pytest.approx(fit.sigma, rel=1e-12)
+    expected = {
+        "mp_edge": prune(W, "mp_edge", sigma=fit.sigma),
+        "shrinkage": prune(W, "shrinkage", sigma=fit.sigma),
+        "mp_edge_true_sigma": prune(W, "mp_edge", sigma=1.0),
+        "free_edge": prune(
+            W, "free_edge", sigma=1.0, signal_bulk=bulk, n_draws=6, rng=np.random.default_rng(6)
+        ),
+    }
+    for name, res in expected.items():
+        assert out[f"kept_{name}"] == res.kept
+        assert out[f"threshold_{name}"] == pytest.approx(res.threshold, rel=1e-12)
+        assert out[f"error_{name}"] == pytest.approx(np.linalg.norm(res.matrix - S), rel=1e-9)

@@ -214,6 +214,31 @@ def test_execute_chapter_runs_and_records(chapter, tmp_path):
     assert not list(output.parent.glob("*.running.ipynb"))
 
 
+def test_chapter_kernels_run_one_blas_thread_unless_told_otherwise(tmp_path, monkeypatch):
+    probe = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("seed = 0")
+    params.metadata["tags"] = ["parameters"]
+    probe.cells = [
+        params,
+        nbformat.v4.new_code_cell(
+            "import os\nprint(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+        ),
+    ]
+    source = tmp_path / "98_probe.ipynb"
+    nbformat.write(probe, str(source))
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")  # a value the user set is kept
+    nb = run.execute_chapter(
+        source,
+        tmp_path / "out.ipynb",
+        parameters={},
+        profile=None,
+        figures_dir=tmp_path / "f",
+        progress_bar=False,
+    )
+    assert nb.cells[-1].outputs[0]["text"].split() == ["1", "2"]
+
+
 def test_execute_chapter_keeps_the_failed_notebook_and_names_the_error(tmp_path):
     notebook = tmp_path / "98_failing.ipynb"
     nb = nbformat.v4.new_notebook()
