@@ -83,3 +83,11 @@ def test_key_figure_is_saved_by_the_growing_outliers_chapter():
     sources = "\n".join(c.source for c in code_cells(read("05_growing_outliers")))
     assert 'savefig(fig, "key_figure")' in sources
     assert "store" in notebook_parameters(read("05_growing_outliers"))
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_figure_has_alt_text(chapter):
+    for cell in code_cells(read(chapter)):
+        if "savefig(" in cell.source:
+            alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+            assert re.match(r"Figure \d+\.\d+: \w", alt), (chapter, cell.source[:60])

@@ -14,6 +14,7 @@ class _Page(HTMLParser):
     def __init__(self):
         super().__init__()
         self.images, self.scripts, self.head_links, self.links, self.ids = [], [], [], [], set()
+        self.alts = {}
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -21,6 +22,7 @@ class _Page(HTMLParser):
             self.ids.add(attrs["id"])
         if tag == "img":
             self.images.append(attrs.get("src", ""))
+            self.alts[attrs.get("src", "")] = attrs.get("alt") or ""
         elif tag == "script" and attrs.get("src"):
             self.scripts.append(attrs["src"])
         elif tag == "link" and attrs.get("href"):  # stylesheets, preloads, icons: all must be local
@@ -56,6 +58,17 @@ def test_every_image_file_exists(site):
             if not target.is_file() or target.stat().st_size == 0:
                 broken.append(f"{path.relative_to(site)}: {src}")
     assert not broken, "images whose file is missing or empty:\n" + "\n".join(broken)
+
+
+def test_every_chapter_figure_has_a_description(site, chapter_pages):
+    """Figures carry alt text from their caption (cell metadata ``mystnb.image.alt``), not a file name."""
+    for page in chapter_pages:
+        parsed = _parse(site / page)
+        figures = [src for src in parsed.images if "_images/" in src]
+        assert figures, f"{page} shows no figure"
+        for src in figures:
+            alt = parsed.alts[src]
+            assert re.match(r"Figure \d+\.\d+: \w.{20,}", alt), (page, src, alt)
 
 
 def test_no_remote_script_or_link(site):
