@@ -401,11 +401,17 @@ def _rmtlib_sources() -> list[Path]:
     return sorted([*package.glob("*.py"), *package.glob("*.mplstyle")])
 
 
-def content_hash(notebook, parameters: dict) -> str:
+_VOLATILE_CELL_METADATA = ("execution", "papermill", "collapsed", "scrolled")
+
+
+def content_hash(notebook, parameters: dict, profile_block: dict | None = None) -> str:
     """Return the SHA-256 of the notebook's cells, the parameters and every rmtlib source file.
 
-    Outputs and execution metadata do not enter the hash: executing a notebook
-    does not change it, editing a cell, a tag, a parameter or rmtlib does.
+    Cells enter with their type, source and metadata (tags, figure alt text...);
+    outputs and execution metadata do not: executing a notebook does not change
+    the hash, editing a cell, its metadata, a parameter or rmtlib does.
+    ``profile_block`` (the chapter's entry of ``profiles.yml``, which the rerun
+    note displays) enters too when given.
 
     Examples
     --------
@@ -418,14 +424,19 @@ def content_hash(notebook, parameters: dict) -> str:
     import nbformat
 
     nb = notebook if isinstance(notebook, dict) else nbformat.read(str(notebook), as_version=4)
-    digest = hashlib.sha256(b"rmtlib content hash v1\n")
+    digest = hashlib.sha256(b"rmtlib content hash v2\n")
     cells = [
-        [c["cell_type"], c["source"], sorted(c.get("metadata", {}).get("tags", []))]
+        [
+            c["cell_type"],
+            c["source"],
+            {k: v for k, v in c.get("metadata", {}).items() if k not in _VOLATILE_CELL_METADATA},
+        ]
         for c in nb["cells"]
         if "injected-parameters" not in c.get("metadata", {}).get("tags", [])
     ]
-    digest.update(json.dumps(cells).encode())
+    digest.update(json.dumps(cells, sort_keys=True).encode())
     digest.update(json.dumps(parameters, sort_keys=True).encode())
+    digest.update(json.dumps(profile_block or {}, sort_keys=True).encode())
     for source in _rmtlib_sources():
         digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()

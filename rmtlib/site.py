@@ -120,7 +120,7 @@ def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Pa
         except (ValueError, TypeError) as exc:
             failures.append(f"{chapter}: {exc}")
             continue
-        digest = _run.content_hash(notebook, parameters)
+        digest = _run.content_hash(notebook, parameters, profiles.get(chapter))
         output, figures = cache / f"{chapter}.ipynb", cache / "figures" / chapter
         if _cached(output, figures, digest) is not None:
             log(f"[book] {chapter}: unchanged (hash {digest[:12]}), reusing the executed notebook")

@@ -178,6 +178,12 @@ def test_content_hash_tracks_cells_tags_parameters_and_rmtlib(chapter, tmp_path,
     retagged = nbformat.from_dict(nb)
     retagged.cells[3].metadata["tags"] = ["hide-input"]
     assert run.content_hash(retagged, {"N": 40}) != base
+    described = nbformat.from_dict(nb)
+    described.cells[3].metadata["mystnb"] = {"image": {"alt": "Figure 1.1: a new description."}}
+    assert run.content_hash(described, {"N": 40}) != base
+    executed.cells[3].metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00"}
+    assert run.content_hash(executed, {"N": 40}) == base  # execution timestamps do not count
+    assert run.content_hash(nb, {"N": 40}, {"runtime_s": {"full": 60}}) != base  # the rerun note's data
     fake_source = tmp_path / "laws.py"
     fake_source.write_text("x = 1\n")
     monkeypatch.setattr(run, "_rmtlib_sources", lambda: [fake_source])
