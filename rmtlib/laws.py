@@ -783,7 +783,7 @@ class FreeConvolutionSemicircle(Law):
             step = np.where(np.isfinite(step), step, 0.0)
             room = wa.imag - floor[idx]
             shrink = (room + step.imag) <= 0
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(all="ignore"):  # both branches are evaluated; the masked one may overflow
                 t = np.where(shrink, 0.5 * room / np.abs(step.imag), 1.0)
             w[idx] = wa + t * step
             # quadratic convergence: a step below 1e-6 Im(omega) leaves an error ~1e-12 Im(omega)
@@ -943,9 +943,9 @@ class FreeConvolutionSemicircle(Law):
             with np.errstate(all="ignore"):
                 du = -(dlam.real * r1 - hp.real * r2) / det
                 dv = -(-dlam.imag * r1 + hp.imag * r2) / det
-            step = np.where(np.isfinite(du) & np.isfinite(dv), du + 1j * dv, 0.0)
+                step = np.where(np.isfinite(du) & np.isfinite(dv), du + 1j * dv, 0.0)
             shrink = (wa.imag + step.imag) <= 0
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(all="ignore"):  # both branches are evaluated; the masked one may overflow
                 t = np.where(shrink, 0.5 * wa.imag / np.abs(step.imag), 1.0)
             w[idx] = wa + t * step
             x[idx] = (h + hp * t * step).real
