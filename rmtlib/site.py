@@ -109,7 +109,7 @@ def _execute_one(job: dict) -> tuple[float | None, str | None]:
 
 def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Path, log, jobs: int) -> dict:
     profiles = _run.load_profiles(root / "notebooks" / "profiles.yml")
-    failures, todo = [], {}
+    failures, todo, executed = [], {}, {}
     for notebook in notebooks:
         chapter = _run.chapter_name(notebook)
         if profile not in (profiles.get(chapter) or {}):
@@ -122,7 +122,8 @@ def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Pa
             continue
         digest = _run.content_hash(notebook, parameters, profiles.get(chapter))
         output, figures = cache / f"{chapter}.ipynb", cache / "figures" / chapter
-        if _cached(output, figures, digest) is not None:
+        executed[notebook] = _cached(output, figures, digest)
+        if executed[notebook] is not None:
             log(f"[book] {chapter}: unchanged (hash {digest[:12]}), reusing the executed notebook")
             continue
         log(f"[book] {chapter}: executing with the {profile} profile {parameters}")
@@ -152,9 +153,9 @@ def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Pa
         raise BookError("chapters failed, the book was not built:\n- " + "\n- ".join(failures))
     import nbformat
 
-    return {
-        nb: nbformat.read(str(cache / f"{_run.chapter_name(nb)}.ipynb"), as_version=4) for nb in notebooks
-    }
+    for notebook, job in todo.items():  # the freshly executed ones, written by the workers
+        executed[notebook] = nbformat.read(str(job["output"]), as_version=4)
+    return executed
 
 
 def _md_cell(value) -> str:
