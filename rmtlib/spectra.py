@@ -1,8 +1,8 @@
 """Eigenvalues of large symmetric matrices, fast, and distances between spectra and laws.
 
 * :func:`top_eigvalsh` — the ``k`` largest and/or smallest eigenvalues (and
-  eigenvectors on request), by Lanczos (ARPACK) or shift-invert block Lanczos
-  when ``k`` is small against ``N`` and by LAPACK otherwise.
+  eigenvectors on request), by Lanczos (ARPACK) or deflated shift-invert block
+  Lanczos when ``k`` is small against ``N`` and by LAPACK otherwise.
 * :func:`eigvalsh_outside` — all eigenvalues outside an interval (the outliers).
 * :func:`empirical_cdf`, :func:`kolmogorov_distance` — the empirical spectral
   distribution and its Kolmogorov distance to a law.
@@ -32,16 +32,22 @@ _LANCZOS_TOL = 1e-9
 # _SHIFT_INVERT_MAX_BLOCKS blocks (then Lanczos takes over).
 _SHIFT_INVERT_TOL = 1e-8
 _SHIFT_INVERT_MAX_BLOCKS = 80
+# The Lanczos run that finds the outliers before shift-invert deflates a Ritz pair
+# with residual <= _DEFLATE_TOL * scale, takes a residual above _BULK_TOL * scale
+# for the top of a bulk (Lanczos converges slowly there), and runs between
+# _RITZ_MIN_STEPS and _RITZ_MAX_STEPS steps.
+_DEFLATE_TOL = 1e-10
+_BULK_TOL = 1e-3
+_RITZ_MIN_STEPS, _RITZ_MAX_STEPS = 20, 80
 # Measured crossover (bench/bench_spectra.py, one BLAS thread): Lanczos wins for
-# the top eigenvalue alone from N ~ 500; for 2 <= k <= 32 from N ~ 3000 the
-# shift-invert block Lanczos beats Lanczos (2.1x vs 1.7x numpy at N = 4000,
-# k = 8); LAPACK otherwise.
+# the top eigenvalue alone from N ~ 500; the deflated shift-invert for 2 <= k <= 8
+# from N ~ 1000 (1.6x numpy) and for k <= 32 from N ~ 2000 (1.4x); LAPACK otherwise.
 
 
 def _auto_method(N: int, k: int) -> str:
     if k == 1 and N >= 500:
         return "lanczos"
-    if N >= 3000 and k <= 32:
+    if (N >= 1000 and k <= 8) or (N >= 2000 and k <= 32):
         return "shift_invert"
     return "lapack"
 
@@ -82,55 +88,133 @@ def _lanczos(H, k, largest):
     return (None, None) if missed else (vals, vecs)
 
 
+def _lanczos_ritz(H, sign, k, start, rms):
+    """Ritz pairs of ``sign * H`` from a short plain Lanczos run, largest first.
+
+    Returns the Ritz values, vectors, residual norms, and ``scale``: the largest
+    Ritz value in modulus or the root mean square eigenvalue ``rms`` if larger (a
+    lower bound of the spectral radius).
+
+    Full reorthogonalization; one matrix-vector product per step (memory-bound, a
+    few milliseconds at N = 4000). Stops once each of the top ``k`` Ritz values has
+    either converged (residual ``<= _DEFLATE_TOL * scale``: an isolated outlier) or
+    still looks like part of a bulk (residual ``> _BULK_TOL * scale``), after
+    ``_RITZ_MAX_STEPS`` steps, or when the Krylov space is invariant.
+    """
+    N = H.shape[0]
+    steps = min(N - 1, _RITZ_MAX_STEPS)
+    Q = np.empty((steps + 1, N))  # the Lanczos vectors as rows: contiguous
+    alpha, beta = np.empty(steps), np.empty(steps)
+    Q[0] = start / np.linalg.norm(start)
+    for j in range(steps):
+        w = sign * (H @ Q[j])
+        alpha[j] = Q[j] @ w
+        for _ in range(2):  # twice is enough (Kahan, Parlett)
+            w -= (Q[: j + 1] @ w) @ Q[: j + 1]
+        beta[j] = np.linalg.norm(w)
+        invariant = beta[j] <= 1e-12 * rms
+        if not invariant:
+            Q[j + 1] = w / beta[j]
+        m = j + 1
+        if invariant or m == steps or (m >= _RITZ_MIN_STEPS and m % 10 == 0):
+            theta, S = scipy.linalg.eigh_tridiagonal(alpha[:m], beta[: m - 1])
+            theta, S = theta[::-1], S[:, ::-1]
+            scale = max(abs(theta[0]), abs(theta[-1]), rms)
+            residual = np.abs(beta[j] * S[-1]) if not invariant else np.zeros(m)
+            top = residual[: min(k, m)]
+            pending = (top > _DEFLATE_TOL * scale) & (top <= _BULK_TOL * scale)
+            if invariant or m == steps or not pending.any():
+                return theta, Q[:m].T @ S, residual, scale
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _shift_invert(H, k, largest):
     """Shift-invert block Lanczos for the k largest (or smallest) eigenpairs; (None, None) if it fails.
 
-    With ``s = +1`` (largest) or ``-1`` (smallest) and ``sigma`` just beyond the
-    extreme eigenvalue of ``s H``, ``B = sigma I - s H`` is positive definite (a
-    successful Cholesky factorization certifies that no eigenvalue lies beyond
-    ``sigma``), and the wanted eigenvalues are the largest of ``B^{-1}``, pulled
-    apart from the rest. Block Lanczos with full reorthogonalization on ``B^{-1}``
-    (block triangular solves: BLAS-3), a fixed pseudo-random start block of
-    ``b >= k`` columns (it sees ``b`` vectors of every eigenspace, so a repeated
-    eigenvalue is not missed), then a Rayleigh-Ritz step with ``H`` itself, accepted
-    when every residual ``||H u - lambda u||`` is below ``_SHIFT_INVERT_TOL`` times
-    the spectral radius.
+    With ``s = +1`` (largest) or ``-1`` (smallest), the wanted eigenvalues are the
+    largest of ``G = s H``. A short Lanczos run on ``G`` first: the outliers it has
+    converged (isolated eigenvalues, ``p < k`` of them) are deflated, moved down to
+    the bottom of the spectrum in ``G' = G - U diag(theta - floor) U^T``, and the
+    shift ``sigma`` goes just above the next Ritz value (by its residual), at the
+    top of the bulk. ``B = sigma I - G'`` is then positive definite (a successful
+    Cholesky factorization certifies it: ``G`` has at most ``p`` eigenvalues above
+    ``sigma``, the deflated ones), and the top of the bulk is pulled apart in
+    ``B^{-1}``. A shift above the outliers instead would squeeze the bulk edge
+    together and cost 3x more block steps. When the factorization fails (e.g. a
+    repeated outlier Lanczos saw once), the shift goes above the extreme
+    eigenvalue of ``G`` with nothing deflated.
+
+    Block Lanczos with full reorthogonalization on ``B^{-1}`` (block triangular
+    solves: BLAS-3) from a fixed pseudo-random start block of ``b >= k - p``
+    columns (it sees ``b`` vectors of every eigenspace, so a repeated eigenvalue is
+    not missed), then a Rayleigh-Ritz step with ``H`` itself on the deflated and
+    the new Ritz vectors, accepted when every residual ``||H u - lambda u||`` is
+    below ``_SHIFT_INVERT_TOL`` times the spectral radius.
     """
     N = H.shape[0]
-    b = max(k, min(2 * k, 32), 16)  # block size
-    max_dim = min(N, _SHIFT_INVERT_MAX_BLOCKS * b) // b * b
-    if max_dim < 2 * b:
-        return None, None  # too small to pay off
     sign = 1.0 if largest else -1.0
-    tiny = np.finfo(float).tiny
     rms = np.linalg.norm(H) / np.sqrt(N)  # root mean square eigenvalue
-    if rms == 0.0:
-        return None, None
-    start = np.random.default_rng(0).standard_normal((N, b))  # fixed: reproducible results
-    which = "LA" if largest else "SA"
-    try:
+    b_max = max(k, min(2 * k, 32), 16)  # the largest block size used
+    if rms == 0.0 or min(N, _SHIFT_INVERT_MAX_BLOCKS * b_max) < 2 * b_max:
+        return None, None  # no scale to shift by, or too small to pay off
+    start = np.random.default_rng(0).standard_normal((N, b_max))  # fixed: reproducible results
+    theta, U, residual, scale = _lanczos_ritz(H, sign, k, start[:, 0], rms)
+    converged = residual <= _DEFLATE_TOL * scale
+    p = min(int(np.argmin(converged)) if not converged.all() else theta.size, k - 1, theta.size - 1)
+    sigma = theta[p] + max(residual[p], 1e-3 * scale)  # above the top of the bulk
+    out = _block_shift_invert(H, sign, k, sigma, U[:, :p], theta[:p] - theta[-1], start, scale)
+    if out is not None:
+        return out
+    try:  # no deflation, the shift above the extreme eigenvalue
         extreme = scipy.sparse.linalg.eigsh(
-            H, k=1, which=which, tol=1e-6, v0=start[:, 0], return_eigenvectors=False
+            H, k=1, which="LA" if largest else "SA", tol=1e-6, v0=start[:, 0], return_eigenvectors=False
         )
     except scipy.sparse.linalg.ArpackError:
         return None, None
-    extreme = sign * extreme[0]
-    margin = 1e-3 * max(abs(extreme), rms)
-    sigma = extreme + margin
-    B = np.multiply(H, -sign, order="F")  # Fortran order: LAPACK factors it in place
+    sigma = sign * extreme[0] + 1e-3 * max(abs(extreme[0]), rms)
+    out = _block_shift_invert(H, sign, k, sigma, U[:, :0], theta[:0], start, scale)
+    return (None, None) if out is None else out
+
+
+def _block_shift_invert(H, sign, k, sigma, deflated, drop, start, scale):
+    """Block Lanczos on ``(sigma I - G')^{-1}``, ``G' = sign H - D diag(drop) D^T``, ``D = deflated``.
+
+    Returns the k largest eigenpairs of ``sign H`` from a Rayleigh-Ritz step on
+    ``[D, new Ritz vectors]`` (ascending in ``H``), or None when the factorization
+    fails (``sigma`` is not above ``G'``) or the residuals are not certified
+    (``scale``: the spectral radius of ``H``, or a lower bound of it).
+    """
+    N = H.shape[0]
+    p = deflated.shape[1]
+    want = k - p
+    b = max(want, min(2 * want, 32), 16)  # block size
+    max_dim = min(N - p, _SHIFT_INVERT_MAX_BLOCKS * b) // b * b
+    if max_dim < 2 * b:
+        return None
+    tiny = np.finfo(float).tiny
+    # H.T in Fortran order is a straight copy of the rows (LAPACK factors it in place);
+    # the Cholesky factor reads its upper triangle: the lower one of H, as numpy does
+    B = np.multiply(H.T, -sign, order="F")
+    if p:  # in place: no second N x N array
+        B = scipy.linalg.blas.dgemm(
+            1.0, deflated * drop, deflated, beta=1.0, c=B, trans_b=True, overwrite_c=True
+        )
     B[np.diag_indices(N)] += sigma
     try:
         factor = scipy.linalg.cho_factor(B, overwrite_a=True, check_finite=False)
     except np.linalg.LinAlgError:  # an eigenvalue beyond sigma: the estimate was off
-        return None, None
+        return None
     del B
+
+    def project(X):  # onto the complement of the deflated vectors
+        return X - deflated @ (deflated.T @ X) if p else X
 
     Q = np.empty((N, min(max_dim, 32 * b)))  # grows by doubling
     band = np.zeros((b + 1, max_dim))  # T = Q^T B^{-1} Q is block tridiagonal: bandwidth b
-    Q[:, :b] = np.linalg.qr(start)[0]
-    m, step, next_check, last = 0, 0, max(1, -(-2 * k // b)), None
+    Q[:, :b] = np.linalg.qr(project(start[:, :b]))[0]
+    m, step, next_check, last = 0, 0, max(1, -(-2 * want // b)), None
     while m + b <= max_dim:
-        W = scipy.linalg.cho_solve(factor, Q[:, m : m + b], check_finite=False)
+        W = project(scipy.linalg.cho_solve(factor, Q[:, m : m + b], check_finite=False))
         C = Q[:, : m + b].T @ W
         for c in range(b):  # column m + c of T, rows m + c - b .. m + c
             lo = max(0, m + c - b)
@@ -138,21 +222,20 @@ def _shift_invert(H, k, largest):
         Y = W - Q[:, : m + b] @ C
         Y -= Q[:, : m + b] @ (Q[:, : m + b].T @ Y)  # full reorthogonalization
         m, step = m + b, step + 1
-        Qn, R = np.linalg.qr(Y)
+        Qn, R = np.linalg.qr(project(Y))
         if step >= next_check or m + b > max_dim:
             if last is None:  # the bottom of the spectrum of B^{-1} settles at once
                 bottom = scipy.linalg.eig_banded(
                     band[:, :m], eigvals_only=True, select="i", select_range=(0, 0)
                 )[0]
                 mu_min = max(bottom, tiny)
-            mu, S = scipy.linalg.eig_banded(band[:, :m], select="i", select_range=(m - k, m - 1))
+            mu, S = scipy.linalg.eig_banded(band[:, :m], select="i", select_range=(m - want, m - 1))
             mu = np.maximum(mu, tiny)
-            # ||H u - lambda u|| = ||B r|| / mu <= ||r|| / (mu mu_min), r = R S_last the B^{-1} residual
+            # ||G' u - lambda u|| = ||B r|| / mu <= ||r|| / (mu mu_min), r = R S_last the B^{-1} residual
             estimate = np.linalg.norm(R @ S[m - b :], axis=0).max() / (mu.min() * mu_min)
-            scale = max(np.abs(sigma - 1.0 / mu).max(), abs(sigma - 1.0 / mu_min))
             target = _SHIFT_INVERT_TOL * scale
             if estimate <= target:
-                U = Q[:, :m] @ S
+                U = np.hstack([deflated, Q[:, :m] @ S])
                 HU = H @ U
                 lam, V = np.linalg.eigh(U.T @ HU)
                 U, HU = U @ V, HU @ V
@@ -170,7 +253,7 @@ def _shift_invert(H, k, largest):
         if m + b > Q.shape[1]:
             Q = np.hstack([Q[:, :m], np.empty((N, min(max_dim, 2 * Q.shape[1]) - m))])
         Q[:, m : m + b] = Qn
-    return None, None
+    return None
 
 
 def _one_side(H, k, largest, return_vectors, method):
@@ -224,15 +307,16 @@ def top_eigvalsh(
         Also return the orthonormal eigenvectors, one column per eigenvalue.
     method : {"auto", "lanczos", "shift_invert", "lapack", "full"}
         ``"lanczos"``: implicitly restarted Lanczos (``scipy.sparse.linalg.eigsh``)
-        with a fixed start vector; ``"shift_invert"``: block Lanczos on
-        ``(sigma I - H)^{-1}`` through one Cholesky factorization, ``sigma`` just
-        beyond the extreme eigenvalue (one extra ``N x N`` array), falling back
-        to Lanczos when it cannot certify its answer; ``"lapack"``:
+        with a fixed start vector; ``"shift_invert"``: a short Lanczos run finds
+        the outliers and deflates them, then block Lanczos on ``(sigma I - H')^{-1}``
+        through one Cholesky factorization, ``sigma`` just above the top of the
+        bulk (one extra ``N x N`` array), falling back to Lanczos when it cannot
+        certify its answer; ``"lapack"``:
         ``scipy.linalg.eigh`` with ``subset_by_index`` (MRRR, ``driver="evr"``);
         ``"full"``: all eigenvalues by ``numpy.linalg.eigvalsh``/``eigh``.
         ``"auto"`` takes Lanczos for ``k = 1`` from ``N = 500``, shift-invert for
-        ``2 <= k <= 32`` from ``N = 3000``, LAPACK otherwise (the measured
-        crossover).
+        ``2 <= k <= 8`` from ``N = 1000`` and for ``k <= 32`` from ``N = 2000``,
+        LAPACK otherwise (the measured crossover).
     check : bool
         Validate that ``H`` is finite and symmetric (an O(N^2) pass).
 

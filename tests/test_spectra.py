@@ -56,12 +56,17 @@ def test_auto_follows_the_measured_crossover():
         "lanczos",
         "lanczos",
     ]
-    assert [_auto_method(2000, 8), _auto_method(4000, 8), _auto_method(4000, 32)] == [
+    assert [_auto_method(900, 8), _auto_method(1000, 8), _auto_method(1000, 9), _auto_method(2000, 32)] == [
         "lapack",
         "shift_invert",
+        "lapack",
         "shift_invert",
     ]
-    assert _auto_method(4000, 33) == "lapack"
+    assert [_auto_method(1999, 32), _auto_method(4000, 32), _auto_method(4000, 33)] == [
+        "lapack",
+        "shift_invert",
+        "lapack",
+    ]
 
 
 def test_lanczos_does_not_miss_a_repeated_eigenvalue():

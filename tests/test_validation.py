@@ -46,6 +46,29 @@ def test_symmetric():
         v.check_symmetric([["a", "b"], ["c", "d"]], "S")
 
 
+@pytest.mark.parametrize("where", [(0, 1), (299, 0), (5, 298), (130, 257), (128, 255)])
+def test_symmetric_finds_one_asymmetric_entry_in_any_tile(where):
+    # N = 300 is not a multiple of the 128-wide tiles: the ragged edge tiles count too
+    A = np.random.default_rng(0).standard_normal((300, 300))
+    A = A + A.T
+    assert v.check_symmetric(A, "S") is not None
+    A[where] += 1e-6
+    with pytest.raises(ValueError, match=r"max \|A - A\^T\| = 1e-06"):
+        v.check_symmetric(A, "S")
+    assert v._max_asymmetry(A) == pytest.approx(1e-6, rel=1e-6)
+    assert v._max_asymmetry(A, tile=7) == pytest.approx(1e-6, rel=1e-6)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_one_non_finite_entry_is_refused(bad):
+    A = np.eye(200)
+    A[150, 3] = A[3, 150] = bad
+    with pytest.raises(ValueError, match="S must contain only finite values"):
+        v.check_symmetric(A, "S")
+    with pytest.raises(ValueError, match="x must contain only finite values"):
+        v.check_array([1.0, bad], "x")
+
+
 def test_choice():
     with pytest.raises(ValueError, match=r"entries must be one of \['a', 'b'\], got 'c'"):
         v.check_choice("c", "entries", {"a", "b"})
