@@ -180,6 +180,55 @@ def test_shift_invert_itself_agrees_with_numpy_on_both_ends(largest):
         assert np.allclose(vectors.T @ vectors, np.eye(k), atol=1e-10)
 
 
+@pytest.mark.parametrize("largest", [True, False])
+def test_shift_invert_deflates_the_outliers_and_factors_once(monkeypatch, largest):
+    # outliers 3.5, 4 (top) and -3.5 (bottom): the short Lanczos run converges them,
+    # they are deflated and the shift sits at the bulk edge: one Cholesky, no fallback
+    import scipy.linalg
+    import scipy.sparse.linalg
+
+    from rmtlib import spectra
+
+    H = deformed(1200, 3, outliers=(3.5, 4.0, -3.5))
+    ref = np.linalg.eigvalsh(H)
+    shifts, factorizations = [], []
+    block, factor = spectra._block_shift_invert, scipy.linalg.cho_factor
+
+    def spy_block(H, sign, k, sigma, *args):
+        shifts.append(sigma)
+        return block(H, sign, k, sigma, *args)
+
+    def spy_factor(B, **kwargs):
+        factorizations.append(B.shape)
+        return factor(B, **kwargs)
+
+    monkeypatch.setattr(spectra, "_block_shift_invert", spy_block)
+    monkeypatch.setattr(scipy.linalg, "cho_factor", spy_factor)
+    monkeypatch.setattr(scipy.sparse.linalg, "eigsh", None)  # the fallback would need it
+    values, vectors = spectra._shift_invert(H, 12, largest)
+    assert_close(values, ref[-12:] if largest else ref[:12])
+    assert np.abs(H @ vectors - vectors * values).max() <= 1e-8 * np.abs(ref).max()
+    edge = ref[-3] if largest else -ref[1]  # the top of the bulk of s H (2 outliers above, 1 below)
+    assert len(factorizations) == 1 and len(shifts) == 1
+    assert edge < shifts[0] < edge + 0.1
+
+
+def test_lanczos_ritz_converges_isolated_outliers_and_stops_on_the_bulk():
+    from rmtlib.spectra import _BULK_TOL, _DEFLATE_TOL, _lanczos_ritz
+
+    d = np.r_[np.linspace(-2.0, 2.0, 1000), [3.0, 4.0]]
+    start = np.random.default_rng(0).standard_normal(d.size)
+    theta, U, residual, scale = _lanczos_ritz(np.diag(d), 1.0, 8, start, 1.0)
+    assert scale == pytest.approx(4.0, abs=1e-12)
+    assert np.abs(theta[:2] - [4.0, 3.0]).max() <= 1e-12
+    assert residual[:2].max() <= _DEFLATE_TOL * scale and residual[2:8].min() > _BULK_TOL * scale
+    assert np.allclose(U.T @ U, np.eye(theta.size), atol=1e-10)
+    assert np.abs(np.diag(d) @ U[:, :2] - U[:, :2] * theta[:2]).max() <= 1e-9
+    # the smallest end (sign -1), and a Krylov space that becomes invariant: three distinct values
+    theta, U, residual, _ = _lanczos_ritz(np.diag(np.repeat([1.0, 2.0, 5.0], 50)), -1.0, 2, start[:150], 1.0)
+    assert theta.size == 3 and np.allclose(theta, [-1.0, -2.0, -5.0]) and residual.max() == 0.0
+
+
 def test_shift_invert_sees_every_copy_of_a_repeated_eigenvalue():
     # a block of b >= k start vectors sees up to b copies: no fallback needed
     from rmtlib.spectra import _shift_invert
