@@ -159,9 +159,7 @@ def _shift_invert(H, k, largest):
         return None, None  # no scale to shift by, or too small to pay off
     start = np.random.default_rng(0).standard_normal((N, b_max))  # fixed: reproducible results
     theta, U, residual, scale = _lanczos_ritz(H, sign, k, start[:, 0], rms)
-    converged = residual <= _DEFLATE_TOL * scale
-    p = min(int(np.argmin(converged)) if not converged.all() else theta.size, k - 1, theta.size - 1)
-    sigma = theta[p] + max(residual[p], 1e-3 * scale)  # above the top of the bulk
+    p, sigma = _deflation(theta, residual, scale, k)
     out = _block_shift_invert(H, sign, k, sigma, U[:, :p], theta[:p] - theta[-1], start, scale)
     if out is not None:
         return out
@@ -174,6 +172,32 @@ def _shift_invert(H, k, largest):
     sigma = sign * extreme[0] + 1e-3 * max(abs(extreme[0]), rms)
     out = _block_shift_invert(H, sign, k, sigma, U[:, :0], theta[:0], start, scale)
     return (None, None) if out is None else out
+
+
+def _deflation(theta, residual, scale, k):
+    """How many leading Ritz pairs to deflate, ``p < k``, and the shift ``sigma`` above the rest.
+
+    The converged leading Ritz values are deflated, and ``sigma`` goes above the
+    next one by its residual (at least ``1e-3 * scale``). Every deflated value must
+    lie above ``sigma``: then an eigenvalue that Lanczos missed is either above
+    ``sigma`` (the Cholesky factorization fails and the caller falls back) or below
+    every deflated one (found by the block Lanczos among the top of the rest), so
+    the top ``k`` cannot be a wrong set.
+
+    Examples
+    --------
+    >>> _deflation([4.0, 3.0, 2.0, 1.9], [0.0, 0.0, 0.05, 0.1], 4.0, 3)
+    (2, 2.05)
+    >>> _deflation([4.0, 2.03, 2.0, 1.9], [0.0, 0.0, 0.05, 0.1], 4.0, 3)  # 2.03 is not above 2.05
+    (1, 2.034)
+    """
+    converged = np.asarray(residual) <= _DEFLATE_TOL * scale
+    p = min(int(np.argmin(converged)) if not converged.all() else len(theta), k - 1, len(theta) - 1)
+    while True:
+        sigma = float(theta[p] + max(residual[p], 1e-3 * scale))  # above the top of the rest
+        if p == 0 or theta[p - 1] > sigma:
+            return p, sigma
+        p -= 1
 
 
 def _block_shift_invert(H, sign, k, sigma, deflated, drop, start, scale):

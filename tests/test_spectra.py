@@ -213,6 +213,29 @@ def test_shift_invert_deflates_the_outliers_and_factors_once(monkeypatch, larges
     assert edge < shifts[0] < edge + 0.1
 
 
+def test_shift_invert_is_not_fooled_by_an_eigenvector_hidden_from_its_start_vector():
+    # the top eigenvector (eigenvalue 5) is orthogonal to the Lanczos start vector, so
+    # the short Lanczos run sees 4 as the top outlier; 5 stays in the deflated matrix,
+    # above the shift: the factorization fails and the answer still comes out right
+    from rmtlib.spectra import _shift_invert
+
+    N = 300
+    v0 = np.random.default_rng(0).standard_normal((N, 16))[:, 0]  # the start vector it uses
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((N, N))
+    X[:, 0] -= v0 * (v0 @ X[:, 0]) / (v0 @ v0)
+    Q = np.linalg.qr(X)[0]
+    d = np.r_[5.0, 4.0, np.linspace(-1.0, 1.0, N - 2)]
+    H = (Q * d) @ Q.T
+    H = (H + H.T) / 2
+    assert abs(Q[:, 0] @ v0) <= 1e-12 * np.linalg.norm(v0)
+    for k in (2, 3, 10):
+        values = top_eigvalsh(H, k, method="shift_invert")
+        assert_close(values, np.sort(d)[-k:])
+        out = _shift_invert(H, k, True)[0]
+        assert out is None or np.abs(out - np.sort(d)[-k:]).max() <= 1e-10 * 5.0
+
+
 def test_lanczos_ritz_converges_isolated_outliers_and_stops_on_the_bulk():
     from rmtlib.spectra import _BULK_TOL, _DEFLATE_TOL, _lanczos_ritz
 
