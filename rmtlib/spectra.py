@@ -41,7 +41,7 @@ _BULK_TOL = 1e-3
 _RITZ_MIN_STEPS, _RITZ_MAX_STEPS = 20, 80
 # Measured crossover (bench/bench_spectra.py, one BLAS thread): Lanczos wins for
 # the top eigenvalue alone from N ~ 500; the deflated shift-invert for 2 <= k <= 8
-# from N ~ 1000 (1.6x numpy) and for k <= 32 from N ~ 2000 (1.4x); LAPACK otherwise.
+# from N ~ 1000 (1.3-1.5x numpy) and for k <= 32 from N ~ 2000 (1.4-1.6x); LAPACK otherwise.
 
 
 def _auto_method(N: int, k: int) -> str:
@@ -154,7 +154,7 @@ def _shift_invert(H, k, largest):
     N = H.shape[0]
     sign = 1.0 if largest else -1.0
     rms = np.linalg.norm(H) / np.sqrt(N)  # root mean square eigenvalue
-    b_max = max(k, min(2 * k, 32), 16)  # the largest block size used
+    b_max = _block_size(k)  # the largest block size used (nothing deflated)
     if rms == 0.0 or min(N, _SHIFT_INVERT_MAX_BLOCKS * b_max) < 2 * b_max:
         return None, None  # no scale to shift by, or too small to pay off
     start = np.random.default_rng(0).standard_normal((N, b_max))  # fixed: reproducible results
@@ -172,6 +172,11 @@ def _shift_invert(H, k, largest):
     sigma = sign * extreme[0] + 1e-3 * max(abs(extreme[0]), rms)
     out = _block_shift_invert(H, sign, k, sigma, U[:, :0], theta[:0], start, scale)
     return (None, None) if out is None else out
+
+
+def _block_size(want: int) -> int:
+    """Columns per block for ``want`` eigenpairs: at least ``want``, up to ``2 * want`` within 32."""
+    return max(want, min(2 * want, 32), 16)
 
 
 def _deflation(theta, residual, scale, k):
@@ -211,7 +216,7 @@ def _block_shift_invert(H, sign, k, sigma, deflated, drop, start, scale):
     N = H.shape[0]
     p = deflated.shape[1]
     want = k - p
-    b = max(want, min(2 * want, 32), 16)  # block size
+    b = _block_size(want)
     max_dim = min(N - p, _SHIFT_INVERT_MAX_BLOCKS * b) // b * b
     if max_dim < 2 * b:
         return None
