@@ -1,7 +1,7 @@
 """Benchmark of rmtlib.sweep: parallel speedup and per-task overhead.
 
 1. CPU-bound sweep: ``--tasks`` dense eigenvalue problems of size ``--N``
-   (``rmtlib._sweep_examples.spiked_top_eigenvalue``), BLAS pinned to one thread
+   (``rmtlib.experiments.sweep_examples.spiked_top_eigenvalue``), BLAS pinned to one thread
    per worker, on 1 and on 2 local worker processes. Reports the wall times
    (pool start-up included) and the speedup, and the same measured from the
    first task's start to the last task's end; the goal on a 2-core machine is
@@ -59,7 +59,7 @@ def busy_span(store: Path) -> float:
 def cpu_bound(tasks: int, N: int, scratch: Path) -> dict:
     config = {
         "name": "bench_eigvalsh",
-        "experiment": "rmtlib._sweep_examples:spiked_top_eigenvalue",
+        "experiment": "rmtlib.experiments.sweep_examples:spiked_top_eigenvalue",
         "seed": 1,
         "fixed": {"N": N, "theta": 3.0},
         "replicates": tasks,
@@ -91,7 +91,7 @@ def overhead(n_small: int, n_large: int, scratch: Path, repeat: int) -> dict:
     def config(n: int, tag: str) -> dict:
         return {
             "name": f"bench_tiny_{tag}_{n}",
-            "experiment": "rmtlib._sweep_examples:timed_draw",
+            "experiment": "rmtlib.experiments.sweep_examples:timed_draw",
             "seed": 2,
             "fixed": {"delay": 0.0},
             "grid": {"value": list(range(n))},

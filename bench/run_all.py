@@ -411,7 +411,7 @@ def bench_sweep(tasks, N, tiny, repeats, budget_s, log) -> list[Row]:
         from pathlib import Path
         from bench_sweep import timed_sweep
         scratch = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
-        config = {{"name": "bench_eigvalsh", "experiment": "rmtlib._sweep_examples:spiked_top_eigenvalue",
+        config = {{"name": "bench_eigvalsh", "experiment": "spiked_top_eigenvalue",
                    "seed": 1, "fixed": {{"N": {N}, "theta": 3.0}}, "replicates": {tasks}}}
         counter = itertools.count()
         def call():

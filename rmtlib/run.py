@@ -398,7 +398,7 @@ def resolve_parameters(
 
 def _rmtlib_sources() -> list[Path]:
     package = Path(__file__).resolve().parent
-    return sorted([*package.glob("*.py"), *package.glob("*.mplstyle")])
+    return sorted([*package.rglob("*.py"), *package.rglob("*.mplstyle")])
 
 
 _VOLATILE_CELL_METADATA = ("execution", "papermill", "collapsed", "scrolled")

@@ -3,7 +3,7 @@
 A sweep is described by a small YAML file (or the equivalent mapping)::
 
     name: spikes_demo                  # optional; default: the file name
-    experiment: rmtlib._sweep_examples:spiked_top_eigenvalue
+    experiment: rmtlib.experiments.sweep_examples:spiked_top_eigenvalue
     # or: notebook: ../notebooks/03_spikes.ipynb   (run through papermill)
     seed: 2026                         # the sweep seed, an integer >= 0
     replicates: 3                      # independent seeds per grid point
@@ -231,15 +231,15 @@ def load_config(config) -> SweepConfig:
 
     Examples
     --------
-    >>> cfg = load_config({"experiment": "rmtlib._sweep_examples:timed_draw", "seed": 1,
+    >>> cfg = load_config({"experiment": "rmtlib.experiments.sweep_examples:timed_draw", "seed": 1,
     ...                    "fixed": {"delay": 0}, "grid": {"value": [1, 2]}, "replicates": 2})
     >>> [(t.params, t.replicate) for t in cfg.tasks()][:2]
     [({'delay': 0.0, 'value': 1.0}, 0), ({'delay': 0.0, 'value': 1.0}, 1)]
-    >>> load_config({"experiment": "rmtlib._sweep_examples:timed_draw", "seed": 1,
+    >>> load_config({"experiment": "rmtlib.experiments.sweep_examples:timed_draw", "seed": 1,
     ...              "grid": {"delay": [0], "hue": ["red"]}})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    rmtlib.sweep.SweepConfigError: rmtlib._sweep_examples:timed_draw takes no parameter 'hue' (...)
+    rmtlib.sweep.SweepConfigError: rmtlib.experiments.sweep_examples:timed_draw takes no parameter 'hue' (...)
     """
     if isinstance(config, (str, os.PathLike)):
         path = Path(config)
@@ -747,7 +747,7 @@ def load_results(path, *, sweep: str | None = None, status: str | None = "done")
     >>> import tempfile, pathlib
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     store = pathlib.Path(tmp, "demo.sqlite")
-    ...     _ = run_sweep({"experiment": "rmtlib._sweep_examples:timed_draw", "seed": 3,
+    ...     _ = run_sweep({"experiment": "rmtlib.experiments.sweep_examples:timed_draw", "seed": 3,
     ...                    "grid": {"delay": [0.0], "value": [10, 20]}},
     ...                   store=store, workers=1, progress=False)
     ...     df = load_results(store)
@@ -983,7 +983,7 @@ def run_sweep(
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> config = {"name": "demo", "experiment": "rmtlib._sweep_examples:timed_draw",
+    >>> config = {"name": "demo", "experiment": "rmtlib.experiments.sweep_examples:timed_draw",
     ...           "seed": 5, "grid": {"delay": [0.0, 0.01]}, "replicates": 2}
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     first = run_sweep(config, store=pathlib.Path(tmp, "s.sqlite"), workers=1, progress=False)

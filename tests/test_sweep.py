@@ -20,7 +20,7 @@ import psutil
 import pytest
 import yaml
 
-from rmtlib._sweep_examples import spiked_top_eigenvalue, timed_draw
+from rmtlib.experiments.sweep_examples import spiked_top_eigenvalue, timed_draw
 from rmtlib.sweep import (
     SweepConfigError,
     load_config,
@@ -30,8 +30,8 @@ from rmtlib.sweep import (
     task_rng,
 )
 
-SPIKES = "rmtlib._sweep_examples:spiked_top_eigenvalue"
-DRAW = "rmtlib._sweep_examples:timed_draw"
+SPIKES = "rmtlib.experiments.sweep_examples:spiked_top_eigenvalue"
+DRAW = "rmtlib.experiments.sweep_examples:timed_draw"
 REPO = Path(__file__).resolve().parents[1]
 
 # Eight tasks: two sizes (N = 1 is refused, so those four tasks fail) x two spikes x two replicates.

@@ -2,7 +2,7 @@
 
 They follow the experiment contract of :mod:`rmtlib.experiments`: keyword
 parameters, a required keyword ``rng``, a ``dict`` of floats out. Chapter
-experiments live in :mod:`rmtlib.experiments`; these two exist so that the sweep
+experiments live in the other modules of :mod:`rmtlib.experiments`; these two exist so that the sweep
 machinery can be shown and measured on its own.
 """
 
@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from ._validation import check_generator, check_int, check_real
+from .._validation import check_generator, check_int, check_real
 
 __all__ = ["spiked_top_eigenvalue", "timed_draw"]
 
