@@ -29,7 +29,12 @@ class VerdictError(AssertionError):
 
 @dataclasses.dataclass(frozen=True)
 class Verdict:
-    """One recorded comparison; ``passed`` is ``|observed - predicted| <= tolerance``."""
+    """One recorded comparison; ``passed`` is ``|observed - predicted| <= tolerance``.
+
+    ``detectable`` is the check's power stated as a number: the smallest relative error
+    in the checked quantity that the check rejects with probability at least 0.9 (from
+    the tolerance and the statistic's standard error); ``None`` where not stated.
+    """
 
     theorem: str
     quantity: str
@@ -41,6 +46,7 @@ class Verdict:
     seeds: int
     runtime_s: float
     note: str = ""
+    detectable: float | None = None
 
     def to_text(self) -> str:
         status = "PASS" if self.passed else "FAIL"
@@ -48,7 +54,9 @@ class Verdict:
             f"[{status}] {self.theorem} {self.quantity}: predicted {self.predicted:.6g}, "
             f"observed {self.observed:.6g}, |diff| {abs(self.observed - self.predicted):.3g} "
             f"<= tolerance {self.tolerance:.3g}? (N={self.N}, seeds={self.seeds}, "
-            f"{self.runtime_s:.1f} s){' - ' + self.note if self.note else ''}"
+            f"{self.runtime_s:.1f} s)"
+            f"{f'; detects a relative error of {self.detectable:.2g}' if self.detectable is not None else ''}"
+            f"{' - ' + self.note if self.note else ''}"
         )
 
 
@@ -62,6 +70,7 @@ def check(
     N: int,
     seeds: int = 1,
     note: str = "",
+    detectable: float | None = None,
     display: bool = True,
 ) -> Verdict:
     """Record one comparison and raise :class:`VerdictError` if it fails.
@@ -79,6 +88,8 @@ def check(
     predicted = check_real(predicted, "predicted")
     observed = check_real(observed, "observed")
     tolerance = check_real(tolerance, "tolerance", positive=True)
+    if detectable is not None:
+        detectable = check_real(detectable, "detectable", positive=True)
     verdict = Verdict(
         theorem=str(theorem),
         quantity=str(quantity),
@@ -90,6 +101,7 @@ def check(
         seeds=int(seeds),
         runtime_s=round(time.perf_counter() - _START, 2),
         note=str(note),
+        detectable=detectable,
     )
     if display:
         from IPython.display import display as ipy_display

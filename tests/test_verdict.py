@@ -30,3 +30,14 @@ def test_round_trip_through_an_executed_notebook():
     nb.cells.append(cell)
     nb = nbformat.reads(nbformat.writes(nb), as_version=4)
     assert read_verdicts(nb) == [record]
+
+
+def test_detectable_error_is_recorded_and_shown():
+    record = check("T0", "x", predicted=1.0, observed=1.01, tolerance=0.05, N=10, detectable=0.07,
+                   display=False)
+    assert record.detectable == 0.07
+    assert "detects a relative error of 0.07" in record.to_text()
+    assert "detects" not in check("T0", "x", predicted=1.0, observed=1.0, tolerance=0.1, N=10,
+                                  display=False).to_text()
+    with pytest.raises(ValueError, match="detectable must be > 0"):
+        check("T0", "x", predicted=1.0, observed=1.0, tolerance=0.1, N=10, detectable=-1.0, display=False)
