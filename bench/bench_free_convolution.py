@@ -30,7 +30,7 @@ from pathlib import Path
 import mpmath
 import numpy as np
 
-from rmtlib.laws import DiscreteLaw, FreeConvolutionSemicircle
+from rmtlib import DiscreteLaw, FreeConvolutionSemicircle
 
 FREEALG_CODE = r"""
 import json, sys, time, tracemalloc

@@ -298,7 +298,7 @@ def bench_freeconv(quick, repeats, budget_s, log) -> list[Row]:
     import numpy as np
     from bench_free_convolution import mpmath_density
 
-    from rmtlib.laws import DiscreteLaw, FreeConvolutionSemicircle
+    from rmtlib import DiscreteLaw, FreeConvolutionSemicircle
 
     rows = []
     rng = np.random.default_rng(2026)
@@ -310,7 +310,7 @@ def bench_freeconv(quick, repeats, budget_s, log) -> list[Row]:
     ref = mpmath_density(atoms, weights, sigma, x[idx])
     ours = f"""
         import numpy as np
-        from rmtlib.laws import DiscreteLaw, FreeConvolutionSemicircle
+        from rmtlib import DiscreteLaw, FreeConvolutionSemicircle
         atoms, weights, sigma = np.array({atoms.tolist()}), np.array({weights.tolist()}), {sigma}
         x = np.array({x.tolist()})
         def call():
@@ -339,7 +339,7 @@ def bench_freeconv(quick, repeats, budget_s, log) -> list[Row]:
 
     big_setup = """
         import numpy as np
-        from rmtlib.laws import DiscreteLaw, FreeConvolutionSemicircle
+        from rmtlib import DiscreteLaw, FreeConvolutionSemicircle
         rng = np.random.default_rng(7)
         atoms = rng.standard_normal(10_000)
         weights = np.full(atoms.size, 1.0 / atoms.size)
@@ -546,7 +546,6 @@ def main(argv=None) -> int:
     budget_s = 30.0 if args.quick else 90.0
     started, load = _dt.datetime.now(_dt.timezone.utc), os.getloadavg()
     sys.path[:0] = [path for path in (str(HERE), str(ROOT)) if path not in sys.path]
-    from rmtlib import available_backends
 
     def log(message: str) -> None:
         print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
@@ -562,9 +561,6 @@ def main(argv=None) -> int:
         "book": lambda: bench_book("book", log),
         "book-full": lambda: bench_book("book-full", log),
     }
-    gpus = [b for b in available_backends() if b != "numpy"]
-    notes = NOTES + [f"GPU: {', '.join(gpus)} available; run `python bench/gpu_check.py` for its table."
-                     if gpus else "GPU: no CUDA backend on this machine; `bench/gpu_check.py` not run."]
     record_path = args.output.with_suffix(".json")
     previous = json.loads(record_path.read_text())["groups"] if args.keep and record_path.exists() else {}
     this_run = f"{started:%Y-%m-%d %H:%M} UTC ({'--quick' if quick else 'full'})"
@@ -583,7 +579,7 @@ def main(argv=None) -> int:
         minutes = (_dt.datetime.now(_dt.timezone.utc) - started).total_seconds() / 60
         header["total time"] = f"{minutes:.1f} min" + (
             "" if done == len(selected) else f" so far: INCOMPLETE, {done} of {len(selected)} groups done")
-        text = render_results(header, [Row(**r) for g in merged.values() for r in g["rows"]], notes + kept)
+        text = render_results(header, [Row(**r) for g in merged.values() for r in g["rows"]], NOTES + kept)
         args.output.write_text(text)
         record_path.write_text(json.dumps({"groups": merged}, indent=1))
     print(text)

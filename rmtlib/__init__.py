@@ -5,27 +5,40 @@ Public names are re-exported here from the modules that define them; each
 module lists its own in ``__all__``.
 """
 
-from . import backend, laws, network, outliers, pruning, samplers, spectra, tridiagonal, verdict
-from .backend import *  # noqa: F401,F403
+from . import (
+    free_convolution,
+    laws,
+    network,
+    outliers,
+    pruning,
+    samplers,
+    spectra,
+    tracy_widom,
+    tridiagonal,
+    verdict,
+)
+from .free_convolution import *  # noqa: F401,F403
 from .laws import *  # noqa: F401,F403
 from .network import *  # noqa: F401,F403
 from .outliers import *  # noqa: F401,F403
 from .pruning import *  # noqa: F401,F403
 from .samplers import *  # noqa: F401,F403
 from .spectra import *  # noqa: F401,F403
+from .tracy_widom import *  # noqa: F401,F403
 from .tridiagonal import *  # noqa: F401,F403
 from .verdict import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 
 __all__ = [
-    *backend.__all__,
     *laws.__all__,
+    *free_convolution.__all__,
     *network.__all__,
     *outliers.__all__,
     *pruning.__all__,
     *samplers.__all__,
     *spectra.__all__,
+    *tracy_widom.__all__,
     *tridiagonal.__all__,
     *verdict.__all__,
 ]

@@ -62,18 +62,62 @@ def check_real(
     return value
 
 
-def check_array(value, name: str, *, ndim: int | None = None, min_size: int = 0) -> np.ndarray:
-    """Return ``value`` as a finite float array with the given number of dimensions."""
+#: Largest (and, inverted, smallest) scale of a noise level accepted by the laws: their
+#: formulas use ``sigma^2`` and ``sigma^4``, which stay inside floating point within it.
+MAX_SCALE = 1e100
+
+
+def check_scale(value, name: str) -> float:
+    """Return ``value`` as a float in ``[1/MAX_SCALE, MAX_SCALE]``: a scale whose powers stay finite."""
+    value = check_real(value, name, positive=True)
+    if not 1 / MAX_SCALE <= value <= MAX_SCALE:
+        raise ValueError(
+            f"{name} = {value:g} is outside [{1 / MAX_SCALE:g}, {MAX_SCALE:g}]: at that scale its square "
+            f"leaves the floating-point range; express the data in units in which {name} is of order 1"
+        )
+    return value
+
+
+def as_real_array(value, name: str) -> np.ndarray:
+    """Return ``value`` as a float array; refuse complex numbers (never drop an imaginary part).
+
+    No pass over the values: callers that skip validation for speed still get this.
+    """
     try:
-        arr = np.asarray(value, dtype=float)
+        arr = np.asarray(value)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    if arr.dtype.kind == "c" or (arr.dtype.kind == "O" and any(isinstance(v, complex) for v in arr.flat)):
+        raise TypeError(
+            f"{name} must be real, got complex values (dtype {arr.dtype}); rmtlib works with real "
+            f"symmetric matrices and real spectra: pass the real part explicitly if that is what you mean"
+        )
+    try:
+        return arr.astype(float, copy=False)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+
+
+def check_array(value, name: str, *, ndim: int | None = None, min_size: int = 0) -> np.ndarray:
+    """Return ``value`` as a finite real float array with the given number of dimensions."""
+    arr = as_real_array(value, name)
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
     if arr.size < min_size:
         raise ValueError(f"{name} must have at least {min_size} entries, got {arr.size}")
     # min and max carry any NaN or inf along: two passes, no N x N boolean array
     if arr.size and not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
+        raise ValueError(f"{name} must contain only finite values (found NaN or inf)")
+    return arr
+
+
+def check_complex_array(value, name: str) -> np.ndarray:
+    """Return ``value`` as a finite complex array (points of the complex plane)."""
+    try:
+        arr = np.asarray(value, dtype=complex)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be an array of numbers: {exc}") from None
+    if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite values (found NaN or inf)")
     return arr
 

@@ -6,7 +6,8 @@ scikit-learn's ``MLPClassifier`` (Adam, a few seconds on one core) and returns
 its weights as a :class:`Network`; :func:`prune_network` prunes every weight
 matrix large enough for a Marchenko–Pastur fit with an RMT rule of
 :mod:`rmtlib.pruning` or with a baseline (truncated SVD, magnitude pruning) at a
-given rank per layer; :func:`pruning_study` runs the comparison for one seed.
+given rank per layer. The chapter's comparison of the rules, one network per seed, is
+:func:`rmtlib.experiments.pruning_study`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 from ._validation import check_array, check_choice, check_generator, check_int, check_real
 from .pruning import MIN_SINGULAR_VALUES, magnitude_prune, prune, truncated_svd
 
-__all__ = ["Network", "PrunedNetwork", "digits_split", "train_mlp", "prune_network", "pruning_study"]
+__all__ = ["Network", "PrunedNetwork", "digits_split", "train_mlp", "prune_network"]
 
 _METHODS = {"mp_edge", "shrinkage", "truncated_svd", "magnitude"}
 
@@ -40,7 +41,7 @@ class Network:
 
     def predict(self, X) -> np.ndarray:
         """Class labels (argmax of the last layer) for the rows of ``X``."""
-        h = np.asarray(X, dtype=float)
+        h = check_array(X, "X", ndim=2)
         for i, (W, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             h = h @ W + b
             if i < len(self.weights) - 1:
@@ -223,51 +224,3 @@ def prune_network(net: Network, method: str, *, ranks=None, confidence: float = 
         fraction_removed=1 - n_parameters / net.n_weights,
         refused=tuple(refused),
     )
-
-
-def pruning_study(
-    *, hidden=(256, 256), rank_fractions=(0.02, 0.05, 0.1, 0.2, 0.4), max_iter: int = 200, rng
-) -> list[dict]:
-    """Train one network and compare RMT pruning with the baselines at equal parameter counts.
-
-    Rows (dicts with ``method``, ``fraction_removed``, ``accuracy``, ``ranks``):
-    the dense network; the two RMT rules; truncated SVD and magnitude pruning at
-    the ranks the RMT rule chose (same parameter count); and both baselines at
-    the ranks ``ceil(f min(N, M))`` for each ``f`` in ``rank_fractions`` (every
-    layer with at least 20 singular values; smaller layers stay dense in every
-    method).
-
-    Examples
-    --------
-    >>> rows = pruning_study(hidden=(64,), rank_fractions=(0.5,), max_iter=30, rng=np.random.default_rng(0))
-    >>> sorted({r["method"] for r in rows})
-    ['dense', 'magnitude', 'mp_edge', 'shrinkage', 'truncated_svd']
-    """
-    rng = check_generator(rng)
-    X_train, X_test, y_train, y_test = digits_split(rng=rng)
-    net = train_mlp(X_train, y_train, hidden=hidden, max_iter=max_iter, rng=rng)
-    dense = {"method": "dense", "at": "dense", "fraction_removed": 0.0, "ranks": ()}
-    rows = [{**dense, "accuracy": net.accuracy(X_test, y_test)}]
-
-    def record(pruned: PrunedNetwork, at: str) -> None:
-        rows.append(
-            {
-                "method": pruned.method,
-                "at": at,
-                "fraction_removed": pruned.fraction_removed,
-                "accuracy": pruned.network.accuracy(X_test, y_test),
-                "ranks": pruned.ranks,
-            }
-        )
-
-    for rule in ("mp_edge", "shrinkage"):
-        record(prune_network(net, rule), "rmt")
-    rmt_ranks = rows[-1]["ranks"]
-    for method in ("truncated_svd", "magnitude"):
-        record(prune_network(net, method, ranks=rmt_ranks), "rmt")
-    for f in rank_fractions:
-        f = check_real(f, "rank_fractions[i]", positive=True, maximum=1.0)
-        ranks = [int(np.ceil(f * min(W.shape))) if _prunable(W) else None for W in net.weights]
-        for method in ("truncated_svd", "magnitude"):
-            record(prune_network(net, method, ranks=ranks), "grid")
-    return rows

@@ -1,15 +1,19 @@
 """Where the outliers go: predictions for deformed Wigner and rectangular models.
 
-* :func:`predict_outliers` -- THEORY T3/T4: an eigenvalue ``theta`` of ``S`` outside
-  ``supp(nu)`` produces an outlier of ``H = W + S`` at ``rho = H_sigma(theta) =
-  theta + sigma^2 G_nu(theta)`` iff ``sigma^2 ∫ dnu / (theta - x)^2 < 1``; the
-  squared eigenvector overlap is ``1 - sigma^2 ∫ dnu / (theta - x)^2``.
+* :func:`predict_outliers` -- T3/T4 (Capitaine, Donati-Martin & Féral 2011): an
+  eigenvalue ``theta`` of ``S`` outside ``supp(nu)`` produces an outlier of
+  ``H = W + S`` at ``rho = H_sigma(theta) = theta + sigma^2 G_nu(theta)`` iff
+  ``sigma^2 ∫ dnu / (theta - x)^2 < 1``; the squared eigenvector overlap is
+  ``1 - sigma^2 ∫ dnu / (theta - x)^2``.
 * :func:`deterministic_equivalent` -- T5: the predicted location of every eigenvalue
   of ``H``, the classical locations (quantiles) of ``mu_sc(sigma) ⊞ ESD(S)`` with the
-  exact spectrum of ``S``, outliers included.
+  exact spectrum of ``S``, outliers included (this book's reconstruction, measured in
+  the chapter T5).
 * :func:`predict_singular_outliers` -- T6 (Benaych-Georges & Nadakuditi 2012): the
   singular values of ``R / sqrt(N) + S``, by the closed Gaussian form or by the
   D-transform of a general noise law.
+
+Notation and equations: the book's page *Conventions* (``book/conventions.md``).
 """
 
 from __future__ import annotations
@@ -19,16 +23,10 @@ import functools
 
 import numpy as np
 
-from ._validation import check_array, check_choice, check_int, check_real
-from .laws import (
-    DiscreteLaw,
-    FreeConvolutionSemicircle,
-    Law,
-    MarchenkoPastur,
-    _is_discrete,
-    _solve_increasing,
-    is_law,
-)
+from ._numerics import solve_increasing
+from ._validation import MAX_SCALE, check_array, check_choice, check_int, check_real
+from .free_convolution import FreeConvolutionSemicircle
+from .laws import DiscreteLaw, Law, MarchenkoPastur, SquareRootLaw, is_law
 
 __all__ = [
     "OutlierPrediction",
@@ -76,7 +74,7 @@ class OutlierPrediction:
 
 
 def _inside_support(theta: np.ndarray, nu: Law) -> np.ndarray:
-    if _is_discrete(nu):
+    if isinstance(nu, DiscreteLaw):
         return np.isin(theta, nu.atoms)
     inside = np.zeros(theta.shape, dtype=bool)
     for a, b in nu.support():
@@ -85,7 +83,7 @@ def _inside_support(theta: np.ndarray, nu: Law) -> np.ndarray:
 
 
 def predict_outliers(thetas, nu: Law, sigma: float) -> OutlierPrediction:
-    """Outlier locations and eigenvector overlaps of ``H = W + S`` (THEORY T3, T4).
+    """Outlier locations and eigenvector overlaps of ``H = W + S`` (T3, T4; Capitaine et al. 2011).
 
     Parameters
     ----------
@@ -121,11 +119,11 @@ def predict_outliers(thetas, nu: Law, sigma: float) -> OutlierPrediction:
             f"thetas must lie outside the support of nu (within [{lo:.6g}, {hi:.6g}]); "
             f"inside: {theta[inside][:5].tolist()}"
         )
-    f, fp = nu._stieltjes_pair(theta + 0j)
+    f, fp = nu.stieltjes_pair(theta + 0j)
     slope = 1 - sigma**2 * fp.real
     separated = slope > 0
     mu = FreeConvolutionSemicircle(nu, sigma)
-    u_bounds = np.array([u for uv in mu._u_intervals for u in uv])
+    u_bounds = mu.critical_points()
     x_bounds = mu.edges()
     # an absorbed theta lies in a u-interval of supp(mu); it sticks to the nearer edge
     k = np.clip(np.searchsorted(u_bounds, theta) - 1, 0, u_bounds.size - 1)
@@ -181,7 +179,7 @@ class DeterministicEquivalent:
 
 
 def deterministic_equivalent(s_eigenvalues, sigma: float) -> DeterministicEquivalent:
-    """The finite-N deterministic equivalent of the spectrum of ``H = W + S`` (THEORY T5).
+    """The finite-N deterministic equivalent of the spectrum of ``H = W + S`` (chapter T5).
 
     The free convolution of the semicircle with the empirical spectrum of ``S``
     (all ``N`` eigenvalues, outliers included); the ``k``-th eigenvalue of ``H`` is
@@ -212,7 +210,7 @@ def deterministic_equivalent(s_eigenvalues, sigma: float) -> DeterministicEquiva
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class SingularOutlierPrediction:
-    """Singular values of ``R / sqrt(N) + S`` produced by singular values ``s`` of ``S`` (THEORY T6).
+    """Singular values of ``R / sqrt(N) + S`` produced by singular values ``s`` of ``S`` (chapter T6).
 
     Attributes
     ----------
@@ -243,18 +241,23 @@ def _phi_pair(law: Law, z: np.ndarray):
     """``phi(z) = ∫ z / (z^2 - t^2) dmu(t)`` and ``phi'(z)`` for real ``z`` right of the support."""
     z = np.asarray(z, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        if is_law(getattr(law, "squared", None)):  # a SquareRootLaw: phi(z) = -z f_squared(z^2)
-            f, fp = law.squared._stieltjes_pair(z * z + 0j)
+        if isinstance(law, SquareRootLaw):  # phi(z) = -z f_squared(z^2)
+            f, fp = law.squared.stieltjes_pair(z * z + 0j)
             return (-z * f).real, (-f - 2 * z * z * fp).real
-        fr, fpr = law._stieltjes_pair(z + 0j)
-        fl, fpl = law._stieltjes_pair(-z + 0j)
+        fr, fpr = law.stieltjes_pair(z + 0j)
+        fl, fpl = law.stieltjes_pair(-z + 0j)
         return (0.5 * (fl - fr)).real, (-0.5 * (fpl + fpr)).real
+
+
+def _ordinary_scale(s: np.ndarray, sigma: float) -> bool:
+    """Whether ``s`` and ``s / sigma`` are of a size whose squares stay inside floating point."""
+    return 1 / MAX_SCALE <= sigma <= MAX_SCALE and bool(np.all((s / sigma <= MAX_SCALE) & (s <= MAX_SCALE)))
 
 
 def predict_singular_outliers(
     s, *, gamma: float, sigma: float, method: str = "closed_form", noise_law: Law | None = None
 ) -> SingularOutlierPrediction:
-    """Benaych-Georges--Nadakuditi predictions for ``W = R / sqrt(N) + S`` (THEORY T6).
+    """Benaych-Georges--Nadakuditi predictions for ``W = R / sqrt(N) + S`` (chapter T6).
 
     ``R`` is ``N x M`` with variance ``sigma^2`` entries, ``gamma = M / N``.
 
@@ -293,15 +296,22 @@ def predict_singular_outliers(
     if method == "closed_form":
         if noise_law is not None:
             raise ValueError('noise_law is only used with method="d_transform"')
-        a, b = sigma**2, sigma**2 * gamma
-        s2 = s * s
         threshold = sigma * gamma**0.25
         edge = sigma * (1 + np.sqrt(gamma))
         separated = s > threshold
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rho = np.sqrt((s2 + a) * (s2 + b) / s2)
-            left = 1 - a * (b + s2) / (s2 * (s2 + a))
-            right = 1 - b * (a + s2) / (s2 * (s2 + b))
+        if _ordinary_scale(s, sigma):
+            a, b = sigma**2, sigma**2 * gamma
+            s2 = s * s
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rho = np.sqrt((s2 + a) * (s2 + b) / s2)
+                left = 1 - a * (b + s2) / (s2 * (s2 + a))
+                right = 1 - b * (a + s2) / (s2 * (s2 + b))
+        else:  # the same formulas in units of sigma, with v = (sigma/s)^2: no square leaves the float range
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+                v = (sigma / s) ** 2
+                rho = s * np.sqrt((1 + v) * (1 + gamma * v))
+                left = 1 - (gamma * v + 1) * v / (1 + v)
+                right = 1 - gamma * (v + 1) * v / (1 + gamma * v)
         return SingularOutlierPrediction(
             s=s,
             threshold=float(threshold),
@@ -319,6 +329,11 @@ def predict_singular_outliers(
         raise ValueError("noise_law must be a law of singular values (support in [0, inf))")
     c = min(gamma, 1.0 / gamma)
     edge = float(noise_law.support()[-1][1])
+    if not _ordinary_scale(s, edge):
+        raise ValueError(
+            f"method='d_transform' works with s^2 and needs s within a factor {MAX_SCALE:g} of the noise "
+            f"edge {edge:g} (got s from {s.min():g} to {s.max():g}); express s and the noise in other units"
+        )
 
     def d_pair(z):
         phi, dphi = _phi_pair(noise_law, z)
@@ -326,7 +341,7 @@ def predict_singular_outliers(
         return phi * other, dphi * other + phi * (c * dphi - (1 - c) / (z * z)), phi, other
 
     # at a top atom of a discrete noise law D(b+) is infinite: every s separates
-    d_edge = np.inf if _is_discrete(noise_law) else float(d_pair(np.array([edge]))[0][0])
+    d_edge = np.inf if isinstance(noise_law, DiscreteLaw) else float(d_pair(np.array([edge]))[0][0])
     threshold = 1.0 / np.sqrt(d_edge) if np.isfinite(d_edge) and d_edge > 0 else 0.0
     separated = s > threshold
     rho = np.full(s.shape, edge)
@@ -345,7 +360,7 @@ def predict_singular_outliers(
             d, dp, _, _ = d_pair(z)
             return target[idx] - d, -dp
 
-        r = _solve_increasing(fun, np.full(target.shape, edge), hi)
+        r = solve_increasing(fun, np.full(target.shape, edge), hi)
         _, dp, phi, other = d_pair(r)
         rho[separated] = r
         small[separated] = -2 * phi / (s[separated] ** 2 * dp)

@@ -15,9 +15,8 @@ Marchenko–Pastur law with edges ``sigma^2 (1 -+ sqrt(gamma))^2`` (the law of t
 * :func:`prune` applies one of three rules (``"mp_edge"``, ``"free_edge"``,
   ``"shrinkage"``); :func:`truncated_svd` and :func:`magnitude_prune` are the
   baselines at a fixed parameter count.
-* Chapter experiments (T6, T7): :func:`spiked_singular_triplet` (one draw of a
-  rank-one rectangular spike), :func:`rank_error_curve` and :func:`compare_rules`
-  (Frobenius error to a known ``S``).
+* The chapter experiments built on them (T6, T7) are in
+  :mod:`rmtlib.experiments.pruning`.
 
 References: Benaych-Georges & Nadakuditi (2012) for the outlier map and overlaps,
 Johnstone (2001) and Tracy & Widom (1996) for the edge fluctuations.
@@ -26,16 +25,14 @@ Johnstone (2001) and Tracy & Widom (1996) for the edge fluctuations.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import warnings
 
 import numpy as np
 import scipy.linalg
-import scipy.sparse.linalg
 
-from ._validation import check_array, check_choice, check_generator, check_int, check_real
+from ._validation import MAX_SCALE, check_array, check_choice, check_generator, check_int, check_real
 from .laws import MarchenkoPastur
-from .samplers import low_rank_signal, rectangular_noise
+from .outliers import predict_singular_outliers
+from .tracy_widom import tracy_widom1_quantile
 
 __all__ = [
     "NoiseFit",
@@ -47,10 +44,7 @@ __all__ = [
     "prune",
     "truncated_svd",
     "magnitude_prune",
-    "tracy_widom1_quantile",
-    "rank_error_curve",
-    "compare_rules",
-    "spiked_singular_triplet",
+    "MIN_SINGULAR_VALUES",
 ]
 
 #: Fewest singular values for which a Marchenko–Pastur fit is attempted.
@@ -132,7 +126,7 @@ def _check_matrix(W, name: str = "W") -> np.ndarray:
     return W
 
 
-def noise_level(W, *, quantile_range=(0.25, 0.75), max_distance: float | None = None) -> NoiseFit:
+def noise_level(W, *, quantile_range=(0.25, 0.75), max_distance: float | None = None, svd=None) -> NoiseFit:
     """Fit the noise level ``sigma`` of ``W = R/sqrt(N) + S`` to the middle of its spectrum.
 
     The ``n = min(N, M)`` squared singular values ``x_(1) <= ... <= x_(n)`` are
@@ -159,6 +153,9 @@ def noise_level(W, *, quantile_range=(0.25, 0.75), max_distance: float | None = 
         Marchenko–Pastur shaped (``S`` has a bulk comparable to the noise,
         heavy-tailed entries, strong correlations) and ``sigma`` would be
         meaningless.
+    svd : tuple, optional
+        The thin SVD ``(U, s, Vt)`` of ``W`` when it is already computed (one SVD
+        then serves several calls); only ``s`` is read.
 
     Returns
     -------
@@ -181,7 +178,45 @@ def noise_level(W, *, quantile_range=(0.25, 0.75), max_distance: float | None = 
     """
     W = _check_matrix(W)
     _check_fit_arguments(W.shape, quantile_range, max_distance)
-    return _fit_noise(np.linalg.svd(W, compute_uv=False), W.shape, quantile_range, max_distance)
+    svd = _check_svd(svd, W.shape)
+    singular_values = _singular_values(W) if svd is None else svd[1]
+    return _fit_noise(singular_values, W.shape, quantile_range, max_distance)
+
+
+def _check_svd(svd, shape):
+    """``svd`` as a thin SVD ``(U, s, Vt)`` of a matrix of ``shape``, or ``None``."""
+    if svd is None:
+        return None
+    try:
+        U, s, Vt = (np.asarray(part) for part in svd)
+    except (TypeError, ValueError):
+        raise TypeError(
+            "svd must be the triple (U, s, Vt) returned by numpy.linalg.svd(W, full_matrices=False)"
+        ) from None
+    k = min(shape)
+    if U.shape != (shape[0], k) or s.shape != (k,) or Vt.shape != (k, shape[1]):
+        raise ValueError(
+            f"svd must be the thin SVD of W {shape}: shapes {(shape[0], k)}, {(k,)}, {(k, shape[1])}; "
+            f"got {U.shape}, {s.shape}, {Vt.shape}"
+        )
+    return U, s, Vt
+
+
+def _power_of_two_scale(top: float) -> float:
+    """1, or the power of two nearest ``top`` when squares of numbers of that size leave the float range.
+
+    Dividing by a power of two is exact, so values of ordinary size are untouched
+    and huge or tiny ones are fitted in units in which their squares are finite.
+    """
+    if top > 2.0**300 or 0 < top < 2.0**-300:
+        return float(2.0 ** np.round(np.log2(top)))
+    return 1.0
+
+
+def _singular_values(W: np.ndarray) -> np.ndarray:
+    """Singular values of ``W``, computed on ``W / 2^k`` when its entries are extreme (see above)."""
+    scale = _power_of_two_scale(float(np.max(np.abs(W))))
+    return np.linalg.svd(W / scale if scale != 1.0 else W, compute_uv=False) * scale
 
 
 def _check_fit_arguments(shape, quantile_range, max_distance) -> None:
@@ -203,7 +238,8 @@ def _fit_noise(singular_values, shape, quantile_range, max_distance) -> NoiseFit
     if max_distance is None:
         max_distance = 0.05 + 3 / n
     gamma = M / N
-    x = np.sort(singular_values**2)
+    scale = _power_of_two_scale(float(np.max(singular_values)))
+    x = np.sort((singular_values / scale) ** 2)
     levels = (np.arange(1, n + 1) - 0.5) / n
     inside = (levels >= lo) & (levels <= hi)
     if inside.sum() < 2:
@@ -224,7 +260,7 @@ def _fit_noise(singular_values, shape, quantile_range, max_distance) -> NoiseFit
             "spectrum of W is not Marchenko–Pastur shaped, so no noise level is reported"
         )
     return NoiseFit(
-        sigma=float(np.sqrt(sigma2)),
+        sigma=float(np.sqrt(sigma2)) * scale,
         gamma=gamma,
         distance=distance,
         max_distance=float(max_distance),
@@ -243,28 +279,6 @@ def _check_quantile_range(quantile_range) -> tuple[float, float]:
     if lo >= hi:
         raise ValueError(f"quantile_range must satisfy lo < hi, got {quantile_range!r}")
     return lo, hi
-
-
-@functools.lru_cache(maxsize=1)
-def _tracy_widom1():
-    with warnings.catch_warnings():
-        # TracyWidom 0.4 imports the deprecated scipy.misc.derivative.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from TracyWidom import TracyWidom
-
-    return TracyWidom(beta=1)
-
-
-def tracy_widom1_quantile(p: float) -> float:
-    """Quantile of the Tracy–Widom law TW1 (real case), from the ``TracyWidom`` package.
-
-    Examples
-    --------
-    >>> round(tracy_widom1_quantile(0.95), 3)
-    0.979
-    """
-    p = check_real(p, "p", minimum=1e-6, maximum=1 - 1e-6)
-    return float(_tracy_widom1().cdfinv(p))
 
 
 def bulk_edge(N: int, M: int, sigma: float, *, confidence: float = 0.95) -> float:
@@ -428,6 +442,8 @@ def shrink_singular_values(observed, *, gamma: float, sigma: float) -> np.ndarra
     y = check_array(observed, "observed")
     gamma = check_real(gamma, "gamma", positive=True)
     sigma = check_real(sigma, "sigma", positive=True)
+    if not (1 / MAX_SCALE <= sigma <= MAX_SCALE and np.all(np.abs(y) <= MAX_SCALE * sigma)):
+        return _shrink_in_units_of_sigma(y, gamma, sigma)
     a, b = sigma**2, sigma**2 * gamma
     c = y**2 - a - b
     disc = c**2 - 4 * a * b
@@ -437,6 +453,27 @@ def shrink_singular_values(observed, *, gamma: float, sigma: float) -> np.ndarra
     overlap_n = 1 - a * (b + safe) / (safe * (safe + a))
     overlap_m = 1 - b * (a + safe) / (safe * (safe + b))
     return np.where(above, np.sqrt(s2 * np.clip(overlap_n * overlap_m, 0.0, 1.0)), 0.0)
+
+
+def _shrink_in_units_of_sigma(y: np.ndarray, gamma: float, sigma: float) -> np.ndarray:
+    """:func:`shrink_singular_values` for extreme scales: with ``u = (sigma/y)^2`` no square overflows.
+
+    The larger root is ``s^2 = y^2 r``, ``r = (c + sqrt(c^2 - 4 gamma u^2))/2``,
+    ``c = 1 - (1 + gamma) u``; the overlaps are those that
+    :func:`~rmtlib.outliers.predict_singular_outliers` gives at ``s``.
+    """
+    t = np.abs(y) / sigma
+    above = t > 1 + np.sqrt(gamma)
+    out = np.zeros(y.shape)
+    with np.errstate(under="ignore"):
+        u = (1.0 / t[above]) ** 2
+    c = 1 - (1 + gamma) * u
+    r = 0.5 * (c + np.sqrt(np.clip(c * c - 4 * gamma * u * u, 0.0, None)))
+    s = np.abs(y[above]) * np.sqrt(r)
+    if s.size:
+        p = predict_singular_outliers(s, gamma=gamma, sigma=sigma)
+        out[above] = s * np.sqrt(np.clip(p.overlap_left * p.overlap_right, 0.0, 1.0))
+    return out
 
 
 def _low_rank(U, s, Vt, k, rule, threshold, sigma) -> PruneResult:
@@ -467,6 +504,7 @@ def prune(
     signal_bulk=None,
     n_draws: int = 20,
     rng=None,
+    svd=None,
 ) -> PruneResult:
     """Keep the singular values of ``W`` that stand out of the noise bulk.
 
@@ -501,6 +539,10 @@ def prune(
         Monte Carlo draws for ``"free_edge"``.
     rng : numpy.random.Generator, optional
         Needed for ``"free_edge"`` only.
+    svd : tuple, optional
+        The thin SVD ``(U, s, Vt)`` of ``W`` (``numpy.linalg.svd(W,
+        full_matrices=False)``) when it is already computed: one SVD then serves
+        :func:`noise_level` and every rule.
 
     Returns
     -------
@@ -520,9 +562,10 @@ def prune(
     """
     W = _check_matrix(W)
     rule = check_choice(rule, "rule", {"mp_edge", "free_edge", "shrinkage"})
+    svd = _check_svd(svd, W.shape)
     return _prune_spectrum(
-        np.linalg.svd(W, compute_uv=False),
-        lambda: np.linalg.svd(W, full_matrices=False),
+        _singular_values(W) if svd is None else svd[1],
+        (lambda: np.linalg.svd(W, full_matrices=False)) if svd is None else (lambda: svd),
         W.shape,
         rule,
         sigma=sigma,
@@ -607,129 +650,4 @@ def magnitude_prune(W, n_keep: int) -> np.ndarray:
     if n_keep:
         idx = np.argpartition(np.abs(W).ravel(), W.size - n_keep)[W.size - n_keep :]
         out.ravel()[idx] = W.ravel()[idx]
-    return out
-
-
-def rank_error_curve(W, S, *, sigma: float, max_rank: int) -> dict[str, np.ndarray]:
-    """Frobenius errors to ``S`` of the rank-``k`` estimates of ``S`` built from ``W``, ``k = 0..max_rank``.
-
-    ``"hard"`` keeps the top ``k`` singular triplets of ``W`` (truncated SVD);
-    ``"shrinkage"`` replaces the kept singular values by
-    :func:`shrink_singular_values` (those at or below the edge become 0). With
-    ``t_i`` the coefficients and ``a_i = u_i^T S v_i``, the squared error is
-    ``sum_i t_i^2 - 2 sum_i t_i a_i + |S|_F^2``, so one SVD serves every ``k``.
-
-    Returns
-    -------
-    dict
-        ``{"rank": k, "hard": error, "shrinkage": error}``, arrays of length ``max_rank + 1``.
-
-    Examples
-    --------
-    >>> W = np.diag([3.0, 2.0, 0.5]); S = np.diag([3.0, 2.0, 0.0])
-    >>> rank_error_curve(W, S, sigma=0.1, max_rank=3)["hard"].round(6).tolist()
-    [3.605551, 2.0, 0.0, 0.5]
-    """
-    W = _check_matrix(W)
-    S = _check_matrix(S, "S")
-    if S.shape != W.shape:
-        raise ValueError(f"S must have the shape of W {W.shape}, got {S.shape}")
-    sigma = check_real(sigma, "sigma", positive=True)
-    max_rank = check_int(max_rank, "max_rank", minimum=0, maximum=min(W.shape))
-    U, s, Vt = np.linalg.svd(W, full_matrices=False)
-    a = np.einsum("ij,ij->j", U[:, :max_rank], S @ Vt[:max_rank].T)
-    norm2 = float(np.sum(S**2))
-    out = {"rank": np.arange(max_rank + 1)}
-    shrunk = shrink_singular_values(s[:max_rank], gamma=W.shape[1] / W.shape[0], sigma=sigma)
-    for name, t in (("hard", s[:max_rank]), ("shrinkage", shrunk)):
-        partial = np.concatenate([[0.0], np.cumsum(t**2 - 2 * t * a)])
-        out[name] = np.sqrt(np.clip(partial + norm2, 0.0, None))
-    return out
-
-
-def spiked_singular_triplet(*, N: int, M: int, s: float, sigma: float = 1.0, rng) -> dict[str, float]:
-    """One draw of ``W = s u v^T + R/sqrt(N)``: its top singular value and both overlaps.
-
-    ``u`` (N-side) and ``v`` (M-side) are Haar-random unit vectors, the noise is
-    Gaussian. Returns ``{"top": s_1(W), "overlap_left": <u, u_1>^2,
-    "overlap_right": <v, v_1>^2}`` with ``u_1, v_1`` the top singular vectors of ``W``
-    (computed by ARPACK, so ``N x M`` may be large).
-
-    Examples
-    --------
-    >>> out = spiked_singular_triplet(N=400, M=200, s=3.0, rng=np.random.default_rng(0))
-    >>> rho = np.sqrt((9 + 1) * (9 + 0.5)) / 3  # BGN location, about 3.25
-    >>> bool(abs(out["top"] - rho) < 0.1)
-    True
-    """
-    N = check_int(N, "N", minimum=2)
-    M = check_int(M, "M", minimum=2)
-    s = check_real(s, "s", nonnegative=True)
-    rng = check_generator(rng)
-    S, U, V = low_rank_signal(N, M, [s], return_vectors=True, rng=rng)
-    W = S + rectangular_noise(N, M, sigma=sigma, rng=rng)
-    v0 = np.full(min(N, M), 1 / np.sqrt(min(N, M)))
-    left, top, right = scipy.sparse.linalg.svds(W, k=1, v0=v0)
-    return {
-        "top": float(top[0]),
-        "overlap_left": float((left[:, 0] @ U[:, 0]) ** 2),
-        "overlap_right": float((right[0] @ V[:, 0]) ** 2),
-    }
-
-
-def compare_rules(
-    W, S, *, sigma: float, signal_bulk=(), confidence: float = 0.95, n_draws: int = 20, rng
-) -> dict[str, float]:
-    """Apply every rule to ``W = S + noise`` and measure the Frobenius error to the known ``S``.
-
-    ``"mp_edge"`` and ``"shrinkage"`` use the noise level fitted by
-    :func:`noise_level` (what a user without ``S`` can do; a refused fit raises);
-    ``"mp_edge_true_sigma"`` is the hard threshold at the Marchenko–Pastur edge of
-    the true ``sigma``; ``"free_edge"`` uses the true ``sigma`` and the singular
-    values ``signal_bulk`` of the bulk of ``S`` (empty for a finite-rank ``S``).
-
-    Returns
-    -------
-    dict
-        ``sigma_fit``, ``fit_distance``, ``error_raw`` (``|W - S|_F``), and for each
-        rule ``kept_<rule>``, ``threshold_<rule>``, ``error_<rule>``.
-
-    Examples
-    --------
-    >>> rng = np.random.default_rng(2)
-    >>> S = np.zeros((300, 150)); S[0, 0] = 4.0
-    >>> W = S + rng.standard_normal((300, 150)) / np.sqrt(300)
-    >>> out = compare_rules(W, S, sigma=1.0, rng=rng)
-    >>> out["kept_mp_edge"], out["kept_free_edge"], out["error_shrinkage"] < out["error_mp_edge"]
-    (1.0, 1.0, True)
-    """
-    W = _check_matrix(W)
-    S = _check_matrix(S, "S")
-    if S.shape != W.shape:
-        raise ValueError(f"S must have the shape of W {W.shape}, got {S.shape}")
-    quantile_range = (0.25, 0.75)
-    _check_fit_arguments(W.shape, quantile_range, None)
-    U, s, Vt = np.linalg.svd(W, full_matrices=False)  # one SVD serves the fit and every rule
-    fit = _fit_noise(s, W.shape, quantile_range, None)
-    common = {
-        "confidence": confidence,
-        "quantile_range": quantile_range,
-        "max_distance": None,
-        "n_draws": n_draws,
-    }
-    rules = {
-        "mp_edge": ("mp_edge", {"sigma": fit.sigma, "signal_bulk": None, "rng": None}),
-        "shrinkage": ("shrinkage", {"sigma": fit.sigma, "signal_bulk": None, "rng": None}),
-        "mp_edge_true_sigma": ("mp_edge", {"sigma": sigma, "signal_bulk": None, "rng": None}),
-        "free_edge": ("free_edge", {"sigma": sigma, "signal_bulk": signal_bulk, "rng": rng}),
-    }
-    results = {
-        name: _prune_spectrum(s, lambda: (U, s, Vt), W.shape, rule, **common, **extra)
-        for name, (rule, extra) in rules.items()
-    }
-    out = {"sigma_fit": fit.sigma, "fit_distance": fit.distance, "error_raw": float(np.linalg.norm(W - S))}
-    for name, res in results.items():
-        out[f"kept_{name}"] = float(res.kept)
-        out[f"threshold_{name}"] = res.threshold
-        out[f"error_{name}"] = float(np.linalg.norm(res.matrix - S))
     return out

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg
 
-from ._validation import check_array, check_choice, check_int, check_symmetric
+from ._validation import as_real_array, check_array, check_choice, check_int, check_symmetric
 
 __all__ = ["top_eigvalsh", "eigvalsh_outside", "empirical_cdf", "kolmogorov_distance"]
 
@@ -365,7 +365,7 @@ def top_eigvalsh(
     >>> top_eigvalsh(H, 1, which="both")
     array([1., 5.])
     """
-    H = check_symmetric(H, "H") if check else np.asarray(H, dtype=float)
+    H = check_symmetric(H, "H") if check else as_real_array(H, "H")
     if H.ndim != 2 or H.shape[0] != H.shape[1]:
         raise ValueError(f"H must be a square matrix, got shape {H.shape}")
     N = H.shape[0]
@@ -417,8 +417,8 @@ def eigvalsh_outside(H, interval, *, return_vectors: bool = False, method: str =
     >>> eigvalsh_outside(np.diag([-3.0, 0.1, 0.5, 2.5]), (-2, 2))
     array([-3. ,  2.5])
     """
-    H = check_symmetric(H, "H") if check else np.asarray(H, dtype=float)
-    bounds = np.asarray(interval, dtype=float) if np.ndim(interval) == 1 else None
+    H = check_symmetric(H, "H") if check else as_real_array(H, "H")
+    bounds = as_real_array(interval, "interval") if np.ndim(interval) == 1 else None
     if bounds is None or bounds.shape != (2,) or np.isnan(bounds).any() or bounds[0] > bounds[1]:
         raise ValueError(f"interval must be a pair (a, b) with a <= b, got {interval!r}")
     a, b = bounds

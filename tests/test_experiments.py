@@ -6,13 +6,12 @@ from scipy import linalg as sla
 from scipy import stats
 
 from rmtlib import experiments as ex
-from rmtlib.laws import DiscreteLaw, FreeConvolutionSemicircle, Semicircle, Uniform
+from rmtlib.laws import DiscreteLaw, Semicircle, Uniform
 from rmtlib.outliers import deterministic_equivalent, predict_outliers
 from rmtlib.samplers import deformed_wigner, spectrum_with_outliers, wigner
 from rmtlib.spectra import kolmogorov_distance
+from rmtlib.tracy_widom import TW1_MEAN, TW1_SD
 from rmtlib.tridiagonal import tridiagonal_model
-
-TW1_MEAN, TW1_SD = -1.2065, 1.2681
 
 
 def rng(seed=0):
@@ -89,15 +88,6 @@ def test_loglog_slope():
         ex.loglog_slope([1.0, 2.0], [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="positive"):
         ex.loglog_slope([1.0, 2.0], [1.0, -2.0])
-
-
-@pytest.mark.parametrize("sigma", [0.5, 2.0])
-def test_tracy_widom_unit_of_a_semicircle(sigma):
-    N = 1000
-    assert ex.tracy_widom_unit(Semicircle(sigma=sigma), N) == pytest.approx(sigma * N ** (-2 / 3), rel=1e-3)
-    # the same law through the free-convolution solver (nu = delta_0)
-    mu = FreeConvolutionSemicircle(DiscreteLaw([0.0]), sigma)
-    assert ex.tracy_widom_unit(mu, N) == pytest.approx(sigma * N ** (-2 / 3), rel=1e-3)
 
 
 # ----------------------------------------------------------------------------- tridiagonal model
@@ -181,7 +171,8 @@ def test_outlier_comparison_uniform_bulk():
     res = ex.outlier_comparison(N=600, nu=Uniform(low=-1.0, high=1.0), thetas=[1.2, 2.0, 3.0], rng=rng(9))
     assert res.separated.tolist() == [False, True, True]
     assert res.count_predicted == res.count_observed == 2
-    np.testing.assert_allclose(res.rho[1:], [2.5493, 3.3466], atol=1e-4)  # THEORY.md T4 worked example
+    # rho = theta + log((theta + 1)/(theta - 1))/2 for nu = Uniform[-1, 1], sigma = 1 (Capitaine et al. 2011)
+    np.testing.assert_allclose(res.rho[1:], [2.5493, 3.3466], atol=1e-4)
     np.testing.assert_allclose(res.overlap_predicted[1:], [2 / 3, 0.875], atol=1e-4)
     sd = np.sqrt(ex.outlier_fluctuation_variance(res.overlap_predicted[1:]) / 600)
     assert np.all(np.abs(res.observed[1:] - res.rho[1:]) < 4 * sd)

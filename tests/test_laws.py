@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import integrate
 
+from rmtlib.free_convolution import FreeConvolutionSemicircle
 from rmtlib.laws import (
     DiscreteLaw,
-    FreeConvolutionSemicircle,
     Law,
     MarchenkoPastur,
     Semicircle,
@@ -407,7 +407,7 @@ def test_random_discrete_nu_components_and_branch(atoms, raw_weights, sigma):
     edges = mu.edges()
     assert np.all(np.diff(edges) > 0)
     F = mu.cdf(edges)
-    for (ul, ur), f_a, f_b in zip(mu._u_intervals, F[::2], F[1::2], strict=True):
+    for (ul, ur), f_a, f_b in zip(mu.critical_points().reshape(-1, 2), F[::2], F[1::2], strict=True):
         covered = nu.weights[(nu.atoms > ul) & (nu.atoms < ur)].sum()
         assert f_b - f_a == pytest.approx(covered, abs=1e-9)
     mids = 0.5 * (edges[:-1] + edges[1:])

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from rmtlib.network import Network, digits_split, prune_network, pruning_study, train_mlp
+from rmtlib.network import Network, digits_split, prune_network, train_mlp
 from rmtlib.pruning import prune
 
 
@@ -67,27 +67,6 @@ def test_baselines_use_the_same_parameter_count(trained):
     assert np.linalg.matrix_rank(svd.network.weights[0]) == 5
     assert np.count_nonzero(mag.network.weights[0]) == 5 * 160
     assert np.count_nonzero(mag.network.weights[1]) == 3 * 144
-
-
-def test_pruning_study_rows():
-    rows = pruning_study(hidden=(64,), rank_fractions=(0.25, 1.0), max_iter=20, rng=np.random.default_rng(4))
-    methods = [(r["method"], r["at"]) for r in rows]
-    assert methods[:5] == [
-        ("dense", "dense"),
-        ("mp_edge", "rmt"),
-        ("shrinkage", "rmt"),
-        ("truncated_svd", "rmt"),
-        ("magnitude", "rmt"),
-    ]
-    rmt = {r["method"]: r for r in rows if r["at"] == "rmt"}
-    assert rmt["truncated_svd"]["accuracy"] == rmt["mp_edge"]["accuracy"]  # same rank, same matrix
-    assert len({r["fraction_removed"] for r in rmt.values()}) == 1
-    full_rank = [r for r in rows if r["at"] == "grid" and r["ranks"][0] == 64]
-    assert all(
-        r["accuracy"] == pytest.approx(rows[0]["accuracy"])
-        for r in full_rank
-        if r["method"] == "truncated_svd"
-    )
 
 
 @pytest.mark.parametrize(

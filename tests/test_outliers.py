@@ -1,4 +1,4 @@
-"""Tests of rmtlib.outliers: closed forms (BBP, THEORY T4, BGN), Monte Carlo agreement, bad input."""
+"""Tests of rmtlib.outliers: closed forms (BBP, a uniform bulk, BGN), Monte Carlo agreement, bad input."""
 
 import numpy as np
 import pytest
@@ -90,7 +90,7 @@ def test_deterministic_equivalent_monte_carlo():
 
 
 def test_deterministic_equivalent_beats_first_order_when_outliers_are_dense():
-    """THEORY T5: r = N/10 outliers packed in [1.6, 2.0]; their bumps merge."""
+    """Chapter T5 (this book's finding): r = N/10 outliers packed in [1.6, 2.0]; their bumps merge."""
     N, r, sigma = 400, 40, 0.5
     theta = np.linspace(1.6, 2.0, r)
     s = np.concatenate([np.zeros(N - r), theta])

@@ -11,10 +11,7 @@ from rmtlib.pruning import (
     magnitude_prune,
     noise_level,
     prune,
-    rank_error_curve,
     shrink_singular_values,
-    spiked_singular_triplet,
-    tracy_widom1_quantile,
     truncated_svd,
 )
 
@@ -31,25 +28,6 @@ def _orthonormal(n, k, rng):
 def _finite_rank(N, M, singular_values, rng):
     s = np.asarray(singular_values, dtype=float)
     return (_orthonormal(N, s.size, rng) * s) @ _orthonormal(M, s.size, rng).T
-
-
-# ---------------------------------------------------------------- Tracy–Widom
-@pytest.mark.parametrize(
-    ("p", "tabulated"),
-    # TW1 quantiles (Tracy & Widom 1996; the tables in Johnstone 2001 and Bornemann 2010).
-    [(0.5, -1.2686), (0.90, 0.4501), (0.95, 0.9793), (0.99, 2.0234)],
-)
-def test_tw1_quantiles_match_tables(p, tabulated):
-    assert tracy_widom1_quantile(p) == pytest.approx(tabulated, abs=2e-3)
-
-
-def test_tw1_mean_matches_table():
-    # E[TW1] = -1.2065335745820 (Bornemann 2010); mean = int_0^inf (1 - F) - int_-inf^0 F.
-    tw = pruning._tracy_widom1()
-    x = np.linspace(-10.0, 8.0, 36001)
-    F = tw.cdf(x)
-    mean = np.trapezoid(np.where(x > 0, 1 - F, 0.0), x) - np.trapezoid(np.where(x < 0, F, 0.0), x)
-    assert mean == pytest.approx(-1.2065, abs=2e-3)
 
 
 # ------------------------------------------------------- Marchenko–Pastur fit
@@ -250,46 +228,15 @@ def test_bad_inputs_raise_clear_errors(call, error, match):
         call()
 
 
-def test_rank_error_curve_matches_direct_computation():
-    rng = np.random.default_rng(11)
-    N, M, sigma = 120, 60, 1.0
-    S = _finite_rank(N, M, [3.0, 2.0], rng)
-    W = S + _noise(N, M, sigma, rng)
-    curve = rank_error_curve(W, S, sigma=sigma, max_rank=6)
-    U, s, Vt = np.linalg.svd(W, full_matrices=False)
-    shrunk = shrink_singular_values(s, gamma=M / N, sigma=sigma)
-    for k in range(7):
-        hard = np.linalg.norm(truncated_svd(W, k) - S)
-        shrink = np.linalg.norm((U[:, :k] * shrunk[:k]) @ Vt[:k] - S)
-        assert curve["hard"][k] == pytest.approx(hard, rel=1e-9)
-        assert curve["shrinkage"][k] == pytest.approx(shrink, rel=1e-9)
-    # the rule's choice is on the curve
-    res = prune(W, "shrinkage", sigma=sigma)
-    assert curve["shrinkage"][res.kept] == pytest.approx(np.linalg.norm(res.matrix - S), rel=1e-9)
-
-
-def test_spiked_singular_triplet_follows_bgn():
-    """Mean over 4 draws at N = 600, gamma = 2: location and both overlaps to ~4 standard errors."""
-    N, M, s, sigma = 600, 1200, 2.0, 1.0
-    rng = np.random.default_rng(12)
-    draws = [spiked_singular_triplet(N=N, M=M, s=s, sigma=sigma, rng=rng) for _ in range(4)]
-    a, b = sigma**2, sigma**2 * M / N
-    rho = np.sqrt((s**2 + a) * (s**2 + b)) / s
-    assert np.mean([d["top"] for d in draws]) == pytest.approx(rho, abs=0.05)
-    left = 1 - a * (b + s**2) / (s**2 * (s**2 + a))
-    right = 1 - b * (a + s**2) / (s**2 * (s**2 + b))
-    assert np.mean([d["overlap_left"] for d in draws]) == pytest.approx(left, abs=0.05)
-    assert np.mean([d["overlap_right"] for d in draws]) == pytest.approx(right, abs=0.05)
-
-
 def test_free_edge_matches_the_free_convolution_edge_for_square_matrices():
     """N = M: singular values of S + noise = the symmetrized law mu_sc(sigma) ⊞ sym(nu).
 
     S's singular values fill [0, 1] evenly, so sym(nu) = Uniform[-1, 1] and the limit edge is
-    2.2960 (THEORY T4's worked example). The median of the largest singular value lies below
-    the limit by Tracy–Widom fluctuations of order (2N)^(-2/3) = 0.0116.
+    2.2960, the value of H_sigma at its critical point (book/conventions.md). The median of
+    the largest singular value lies below the limit by Tracy–Widom fluctuations of order
+    (2N)^(-2/3) = 0.0116.
     """
-    from rmtlib.laws import DiscreteLaw, FreeConvolutionSemicircle
+    from rmtlib import DiscreteLaw, FreeConvolutionSemicircle
 
     N = 400
     s = np.linspace(0.0, 1.0, N)
@@ -315,29 +262,3 @@ def test_free_edge_draws_use_the_exact_largest_singular_value(shape):
         D[np.arange(min(shape)), np.arange(min(shape))] += np.linspace(0, 1, min(shape))
         tops.append(np.linalg.svd(D, compute_uv=False)[0])
     assert edge == pytest.approx(np.quantile(tops, 0.95), rel=1e-12)
-
-
-def test_compare_rules_equals_prune_rule_by_rule():
-    """compare_rules shares one SVD among the rules; prune recomputes it for each: same answers."""
-    rng = np.random.default_rng(5)
-    N, M = 200, 100
-    bulk = np.linspace(0.0, 0.5, M)
-    S = np.zeros((N, M))
-    S[np.arange(M), np.arange(M)] = bulk
-    S += 3.0 * np.outer(_orthonormal(N, 1, rng)[:, 0], _orthonormal(M, 1, rng)[:, 0])
-    W = S + _noise(N, M, 1.0, rng)
-    out = pruning.compare_rules(W, S, sigma=1.0, signal_bulk=bulk, n_draws=6, rng=np.random.default_rng(6))
-    fit = noise_level(W)
-    assert out["sigma_fit"] == pytest.approx(fit.sigma, rel=1e-12)
-    expected = {
-        "mp_edge": prune(W, "mp_edge", sigma=fit.sigma),
-        "shrinkage": prune(W, "shrinkage", sigma=fit.sigma),
-        "mp_edge_true_sigma": prune(W, "mp_edge", sigma=1.0),
-        "free_edge": prune(
-            W, "free_edge", sigma=1.0, signal_bulk=bulk, n_draws=6, rng=np.random.default_rng(6)
-        ),
-    }
-    for name, res in expected.items():
-        assert out[f"kept_{name}"] == res.kept
-        assert out[f"threshold_{name}"] == pytest.approx(res.threshold, rel=1e-12)
-        assert out[f"error_{name}"] == pytest.approx(np.linalg.norm(res.matrix - S), rel=1e-9)

@@ -11,9 +11,9 @@ import dataclasses
 
 import numpy as np
 
-from .. import laws, outliers, samplers, spectra
+from .. import free_convolution, outliers, samplers, spectra
 from .._validation import check_array, check_generator, check_int, check_real
-from .tolerances import tracy_widom_unit
+from ..tracy_widom import tracy_widom_unit
 
 __all__ = ["OutlierComparison", "outlier_comparison"]
 
@@ -68,7 +68,7 @@ def outlier_comparison(*, N: int, nu, thetas, sigma: float = 1.0, rng) -> Outlie
     sigma = check_real(sigma, "sigma", positive=True)
     check_generator(rng)
     prediction = outliers.predict_outliers(thetas, nu, sigma)
-    mu = laws.FreeConvolutionSemicircle(nu, sigma)
+    mu = free_convolution.FreeConvolutionSemicircle(nu, sigma)
     edge = float(mu.support()[-1][1])
     margin = 6.0 * tracy_widom_unit(mu, N)
     s = samplers.spectrum_with_outliers(N, bulk=nu, outliers=thetas)

@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from .. import laws, outliers, samplers, spectra
+from .. import free_convolution, laws, outliers, samplers, spectra
 from .._validation import check_choice, check_generator, check_int, check_real
 
 __all__ = ["GrowingOutliers", "growing_outliers", "outlier_errors"]
@@ -119,7 +119,7 @@ def growing_outliers(
         observed=values[:r],
         first_order=np.sort(np.asarray(prediction.rho, dtype=float))[::-1],
         equivalent=np.array(_equivalent_top(N, alpha, sigma, theta_low, theta_high, bulk)),
-        edge=float(laws.FreeConvolutionSemicircle(nu, sigma).support()[-1][1]),
+        edge=float(free_convolution.FreeConvolutionSemicircle(nu, sigma).support()[-1][1]),
         next_eigenvalue=float(values[r]),
     )
 

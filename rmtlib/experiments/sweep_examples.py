@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
-from .._validation import check_generator, check_int, check_real
+from .. import laws, outliers
+from .._validation import check_generator, check_real
+from .wigner import spike
 
 __all__ = ["spiked_top_eigenvalue", "timed_draw"]
 
@@ -20,11 +20,12 @@ __all__ = ["spiked_top_eigenvalue", "timed_draw"]
 def spiked_top_eigenvalue(*, N: int, theta: float, sigma: float = 1.0, rng) -> dict[str, float]:
     """Largest eigenvalue of a rank-one spiked Wigner matrix against its BBP limit.
 
-    Draws ``H = W + theta e_1 e_1^T`` with ``W`` a symmetric Gaussian matrix whose
-    entries (diagonal included) have variance ``sigma^2 / N``, and compares the
-    largest eigenvalue with ``theta + sigma^2 / theta`` when ``theta > sigma``
-    and with the edge ``2 sigma`` otherwise (T3). One dense ``eigvalsh`` of size
-    ``N``: a CPU-bound task whose cost is set by ``N``.
+    The T3 experiment :func:`~rmtlib.experiments.wigner.spike` (``H = W + theta v v^T``,
+    ``W`` from :func:`rmtlib.samplers.wigner`, ``v`` a basis vector), reduced to its top
+    eigenvalue and compared with the prediction of
+    :func:`rmtlib.outliers.predict_outliers` for ``nu = delta_0``: ``theta + sigma^2 /
+    theta`` when ``theta > sigma``, the edge ``2 sigma`` otherwise. A CPU-bound task
+    whose cost is set by ``N``.
 
     Parameters
     ----------
@@ -52,15 +53,14 @@ def spiked_top_eigenvalue(*, N: int, theta: float, sigma: float = 1.0, rng) -> d
     >>> abs(out["deviation"]) < 0.3
     True
     """
-    N = check_int(N, "N", minimum=2)
     theta = check_real(theta, "theta", nonnegative=True)
     sigma = check_real(sigma, "sigma", positive=True)
-    rng = check_generator(rng)
-    upper = np.triu(rng.standard_normal((N, N)) * (sigma / np.sqrt(N)))
-    H = upper + np.triu(upper, 1).T
-    H[0, 0] += theta
-    top = float(np.linalg.eigvalsh(H)[-1])
-    predicted = theta + sigma**2 / theta if theta > sigma else 2.0 * sigma
+    top = spike(N=N, theta=theta, sigma=sigma, rng=rng)["top"]
+    bulk = laws.DiscreteLaw([0.0])
+    if theta > 0:
+        predicted = float(outliers.predict_outliers([theta], bulk, sigma).rho[0])
+    else:  # theta = 0 is the bulk itself: the top eigenvalue goes to the right edge
+        predicted = laws.Semicircle(sigma).support()[-1][1]
     return {"top": top, "predicted": predicted, "deviation": top - predicted}
 
 

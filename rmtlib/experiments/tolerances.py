@@ -12,7 +12,6 @@ __all__ = [
     "loglog_slope",
     "max_gaussian_quantile",
     "outlier_fluctuation_variance",
-    "tracy_widom_unit",
 ]
 
 
@@ -95,29 +94,6 @@ def outlier_fluctuation_variance(overlap, *, sigma: float = 1.0, basis: str = "d
     if basis == "diagonal":
         return sigma**2 * ov * (2.0 - ov)
     return 2.0 * sigma**2 * ov
-
-
-def tracy_widom_unit(law, N: int) -> float:
-    """The Tracy-Widom length scale at the right edge ``b`` of ``law`` for ``N`` eigenvalues.
-
-    Near a square-root edge the density is ``pdf(x) ~ C sqrt(b - x)``; the largest
-    eigenvalue then fluctuates on the scale ``(pi C)^(-2/3) N^(-2/3)``, which is
-    ``sigma N^(-2/3)`` for the semicircle (``C = 1/(pi sigma^(3/2))``). ``C`` is read
-    from ``law.pdf`` just inside the edge.
-
-    Examples
-    --------
-    >>> from rmtlib.laws import Semicircle
-    >>> round(tracy_widom_unit(Semicircle(sigma=2.0), 1000) * 1000 ** (2 / 3), 3)
-    2.0
-    """
-    N = check_int(N, "N", minimum=2)
-    a, b = law.support()[-1]
-    delta = 1e-6 * (b - a)
-    C = float(law.pdf(b - delta)) / np.sqrt(delta)
-    if not C > 0:
-        raise ValueError("the law has no square-root right edge (pdf vanishes just inside the edge)")
-    return float((np.pi * C) ** (-2 / 3) * N ** (-2 / 3))
 
 
 def loglog_slope(x, y) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg as sla
 
-from .. import laws, samplers, spectra, tridiagonal
+from .. import free_convolution, samplers, spectra, tridiagonal
 from .._validation import check_choice, check_generator, check_int, check_real
 from .tolerances import ks_tolerance
 
@@ -38,7 +38,7 @@ def deformed_ks(*, N: int, nu, sigma: float = 1.0, rng) -> dict[str, float]:
     N = check_int(N, "N", minimum=2)
     sigma = check_real(sigma, "sigma", positive=True)
     check_generator(rng)
-    law = laws.FreeConvolutionSemicircle(nu, sigma)
+    law = free_convolution.FreeConvolutionSemicircle(nu, sigma)
     H = samplers.deformed_wigner(nu.quantiles(N), sigma=sigma, rng=rng)
     return {
         "ks": float(spectra.kolmogorov_distance(np.linalg.eigvalsh(H), law)),
