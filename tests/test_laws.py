@@ -433,3 +433,28 @@ def test_continuous_nu_with_several_intervals_is_refused():
     assert len(two_bumps.support()) == 2
     with pytest.raises(NotImplementedError, match="DiscreteLaw of its quantiles"):
         FreeConvolutionSemicircle(two_bumps, sigma=1.0)
+
+
+# --------------------------------------------------------------- extreme magnitudes
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Semicircle(1e300),
+        lambda: Semicircle(1e-300),
+        lambda: MarchenkoPastur(gamma=0.5, sigma=1e300),
+        lambda: FreeConvolutionSemicircle(DiscreteLaw([0.0]), sigma=1e300),
+        lambda: FreeConvolutionSemicircle(Uniform(-1.0, 1.0), sigma=1e-300),
+    ],
+)
+def test_a_noise_level_whose_square_leaves_the_float_range_is_refused_with_its_scale(make):
+    with pytest.raises(ValueError, match=r"sigma = 1e[+-]300 is outside \[1e-100, 1e\+100\]"):
+        make()
+
+
+def test_laws_at_the_largest_accepted_scale_are_exact():
+    law = Semicircle(1e100)
+    assert law.support() == [(-2e100, 2e100)]
+    assert float(law.cdf(1e100)) == pytest.approx(Semicircle(1.0).cdf(1.0), rel=1e-14)
+    assert law.var == pytest.approx(1e200, rel=1e-14)
+    mu = FreeConvolutionSemicircle(DiscreteLaw([0.0]), sigma=1e100)
+    assert mu.support()[-1][1] == pytest.approx(2e100, rel=1e-10)

@@ -197,3 +197,31 @@ def test_bgn_monte_carlo():
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# --------------------------------------------------------------- extreme magnitudes
+@pytest.mark.parametrize("s", [1e150, 1e200, 1e300])
+def test_singular_outliers_of_huge_signals_are_finite(s):
+    """Far above the noise the outlier is the signal itself: rho/s -> 1, both overlaps -> 1."""
+    p = predict_singular_outliers([s], gamma=1.0, sigma=1.0)
+    assert p.separated[0]
+    assert p.rho[0] == pytest.approx(s, rel=1e-12)
+    assert (p.overlap_left[0], p.overlap_right[0]) == pytest.approx((1.0, 1.0), abs=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e150, 1e-150])
+def test_singular_outliers_scale_with_the_units(scale):
+    """The predictions in other units: rho scales, overlaps and the verdict on separation do not."""
+    s, gamma = np.array([0.3, 0.9, 2.0, 5.0]), 0.5
+    p = predict_singular_outliers(s, gamma=gamma, sigma=1.0)
+    q = predict_singular_outliers(s * scale, gamma=gamma, sigma=scale)
+    assert q.separated.tolist() == p.separated.tolist()
+    np.testing.assert_allclose(q.rho / scale, p.rho, rtol=1e-14)
+    np.testing.assert_allclose(q.overlap_left, p.overlap_left, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(q.overlap_right, p.overlap_right, rtol=1e-14, atol=1e-15)
+    assert q.threshold / scale == pytest.approx(p.threshold, rel=1e-15)
+
+
+def test_d_transform_refuses_signals_at_a_scale_it_cannot_square():
+    with pytest.raises(ValueError, match="within a factor 1e.100 of the noise edge"):
+        predict_singular_outliers([1e200], gamma=1.0, sigma=1.0, method="d_transform")

@@ -262,3 +262,27 @@ def test_free_edge_draws_use_the_exact_largest_singular_value(shape):
         D[np.arange(min(shape)), np.arange(min(shape))] += np.linspace(0, 1, min(shape))
         tops.append(np.linalg.svd(D, compute_uv=False)[0])
     assert edge == pytest.approx(np.quantile(tops, 0.95), rel=1e-12)
+
+
+# --------------------------------------------------------------- extreme magnitudes
+def test_shrinkage_of_a_huge_singular_value_is_the_value_itself():
+    out = shrink_singular_values([1e200, 1e150, 0.5], gamma=1.0, sigma=1.0)
+    np.testing.assert_allclose(out, [1e200, 1e150, 0.0], rtol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e150, 1e-150, 1e250])
+def test_shrinkage_scales_with_the_units(scale):
+    y = np.array([0.5, 1.9, 2.5, 3.0, 10.0])
+    expected = shrink_singular_values(y, gamma=0.5, sigma=1.0)
+    scaled = shrink_singular_values(y * scale, gamma=0.5, sigma=scale)
+    np.testing.assert_allclose(scaled / scale, expected, rtol=1e-13)
+
+
+@pytest.mark.parametrize("scale", [1e200, 1e-200, 2.0**600])
+def test_noise_level_of_a_matrix_in_extreme_units(scale):
+    """sigma scales with the units of W; the fit's distance does not (to rounding)."""
+    W = _noise(200, 100, 0.7, np.random.default_rng(21))
+    fit, scaled = noise_level(W), noise_level(W * scale)
+    assert scaled.sigma / scale == pytest.approx(fit.sigma, rel=1e-13)
+    assert scaled.distance == pytest.approx(fit.distance, abs=1e-12)
+    assert prune(W * scale, "shrinkage").kept == prune(W, "shrinkage").kept == 0
