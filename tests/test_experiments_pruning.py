@@ -3,7 +3,13 @@
 import numpy as np
 import pytest
 
-from rmtlib.experiments import compare_rules, pruning_study, rank_error_curve, spiked_singular_triplet
+from rmtlib.experiments import (
+    compare_rules,
+    pruning_study,
+    rank_error_curve,
+    singular_spike_table,
+    spiked_singular_triplet,
+)
 from rmtlib.outliers import predict_singular_outliers
 from rmtlib.pruning import noise_level, prune, shrink_singular_values, truncated_svd
 from rmtlib.samplers import low_rank_signal, rectangular_noise
@@ -43,6 +49,31 @@ def test_spiked_singular_triplet_follows_bgn():
     assert (p.rho[0], p.overlap_left[0], p.overlap_right[0]) == pytest.approx((rho, left, right), rel=1e-12)
 
 
+def test_singular_spike_table_averages_the_draws_and_predicts_at_each_cell():
+    """The table is the mean and sd of the draws, in draw order, beside predict_singular_outliers."""
+    N, gammas, ratios, n_seeds = 120, [0.5, 2.0], [0.5, 3.0], 3
+    table = singular_spike_table(
+        N=N, gammas=gammas, s_over_threshold=ratios, n_seeds=n_seeds, rng=np.random.default_rng(8)
+    )
+    assert len(table) == len(gammas) * len(ratios)
+    rng = np.random.default_rng(8)
+    for gamma in gammas:
+        M = round(gamma * N)
+        threshold = (M / N) ** 0.25
+        for ratio in ratios:
+            draws = [spiked_singular_triplet(N=N, M=M, s=ratio * threshold, rng=rng) for _ in range(n_seeds)]
+            row = table[(table["gamma"] == M / N) & (table["s"] == ratio * threshold)]
+            tops = [d["top"] for d in draws]
+            assert float(row[("top", "mean")].iloc[0]) == pytest.approx(np.mean(tops), rel=1e-14)
+            assert float(row[("top", "std")].iloc[0]) == pytest.approx(np.std(tops, ddof=1), rel=1e-12)
+            p = predict_singular_outliers([ratio * threshold], gamma=M / N, sigma=1.0)
+            assert float(row["rho"].iloc[0]) == p.rho[0]
+            assert float(row["pred_left"].iloc[0]) == p.overlap_left[0]
+            assert float(row["threshold"].iloc[0]) == pytest.approx(threshold, rel=1e-15)
+    below = table[table[("ratio", "mean")] < 1]
+    assert np.all(below["pred_left"] == 0) and np.allclose(below["rho"], 1 + np.sqrt(below["gamma"]))
+
+
 def test_compare_rules_equals_prune_rule_by_rule():
     """compare_rules shares one SVD among the rules; prune recomputes it for each: same answers."""
     rng = np.random.default_rng(5)
@@ -74,6 +105,12 @@ def test_compare_rules_equals_prune_rule_by_rule():
     [
         (lambda: rank_error_curve(np.eye(3), np.eye(4), sigma=1.0, max_rank=1), "S must have the shape of W"),
         (lambda: compare_rules(np.eye(3), [[1j]], sigma=1.0, rng=np.random.default_rng(0)), "S must be real"),
+        (
+            lambda: singular_spike_table(
+                N=100, gammas=[-1.0], s_over_threshold=[1.0], n_seeds=1, rng=np.random.default_rng(0)
+            ),
+            "gammas and s_over_threshold must be positive",
+        ),
     ],
 )
 def test_bad_inputs_raise_clear_errors(call, match):

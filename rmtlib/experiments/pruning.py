@@ -6,20 +6,32 @@ from the required keyword ``rng``, and a ``dict`` (or a list of row dicts) out. 
 themselves are in :mod:`rmtlib.pruning` and :mod:`rmtlib.network`; the predictions in
 :mod:`rmtlib.outliers`.
 
-* :func:`spiked_singular_triplet` (T6): one draw of a rank-one rectangular spike.
+* :func:`spiked_singular_triplet` (T6): one draw of a rank-one rectangular spike;
+  :func:`singular_spike_table` (T6): those draws on a grid, beside their predictions.
 * :func:`rank_error_curve`, :func:`compare_rules` (T7): Frobenius error to a known ``S``.
 * :func:`pruning_study` (T7): RMT pruning of a trained network against the baselines.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import scipy.sparse.linalg
 
-from .. import network, pruning, samplers
+from .. import network, outliers, pruning, samplers
 from .._validation import check_array, check_generator, check_int, check_real
 
-__all__ = ["compare_rules", "pruning_study", "rank_error_curve", "spiked_singular_triplet"]
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = [
+    "compare_rules",
+    "pruning_study",
+    "rank_error_curve",
+    "singular_spike_table",
+    "spiked_singular_triplet",
+]
 
 
 def _check_pair(W, S) -> tuple[np.ndarray, np.ndarray]:
@@ -31,6 +43,60 @@ def _check_pair(W, S) -> tuple[np.ndarray, np.ndarray]:
     if S.shape != W.shape:
         raise ValueError(f"S must have the shape of W {W.shape}, got {S.shape}")
     return W, S
+
+
+def singular_spike_table(
+    *, N: int, gammas, s_over_threshold, n_seeds: int, sigma: float = 1.0, rng
+) -> pandas.DataFrame:
+    """The T6 simulation: :func:`spiked_singular_triplet` on a grid, averaged, beside its BGN limits.
+
+    For each ``gamma`` in ``gammas`` (``M = round(gamma N)``) and each ``ratio`` in
+    ``s_over_threshold``, ``n_seeds`` draws at ``s = ratio * threshold``, with the
+    threshold ``sigma gamma^(1/4)`` of :func:`rmtlib.outliers.predict_singular_outliers`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``(gamma, s)``: columns ``gamma``, ``s``, the ``mean`` and ``std``
+        of ``ratio``, ``top``, ``overlap_left`` and ``overlap_right`` over the draws
+        (two-level column names), and the predictions ``threshold``, ``rho`` (the
+        edge below the threshold), ``pred_left`` and ``pred_right`` (0 below it).
+
+    Examples
+    --------
+    >>> table = singular_spike_table(N=200, gammas=[0.5], s_over_threshold=[3.0], n_seeds=2,
+    ...                              rng=np.random.default_rng(0))
+    >>> bool(abs(table[("top", "mean")] - table["rho"]).max() < 0.1)
+    True
+    """
+    import pandas as pd
+
+    N = check_int(N, "N", minimum=2)
+    gammas = check_array(gammas, "gammas", ndim=1, min_size=1)
+    ratios = check_array(s_over_threshold, "s_over_threshold", ndim=1, min_size=1)
+    n_seeds = check_int(n_seeds, "n_seeds", minimum=1)
+    sigma = check_real(sigma, "sigma", positive=True)
+    rng = check_generator(rng)
+    if np.any(gammas <= 0) or np.any(ratios <= 0):
+        raise ValueError("gammas and s_over_threshold must be positive")
+    records = []
+    for gamma in gammas.tolist():
+        M = int(round(gamma * N))
+        threshold = outliers.predict_singular_outliers([1.0], gamma=M / N, sigma=sigma).threshold
+        for ratio in ratios.tolist():
+            for _ in range(n_seeds):
+                out = spiked_singular_triplet(N=N, M=M, s=ratio * threshold, sigma=sigma, rng=rng)
+                records.append({"gamma": M / N, "ratio": ratio, "s": ratio * threshold, **out})
+    table = pd.DataFrame(records).groupby(["gamma", "s"]).agg(["mean", "std"]).reset_index()
+    predictions = [
+        outliers.predict_singular_outliers([s], gamma=g, sigma=sigma)
+        for g, s in zip(table["gamma"], table["s"], strict=True)
+    ]
+    table[("threshold", "")] = [p.threshold for p in predictions]
+    table[("rho", "")] = [float(p.rho[0]) for p in predictions]
+    table[("pred_left", "")] = [float(p.overlap_left[0]) for p in predictions]
+    table[("pred_right", "")] = [float(p.overlap_right[0]) for p in predictions]
+    return table
 
 
 def rank_error_curve(W, S, *, sigma: float, max_rank: int) -> dict[str, np.ndarray]:
