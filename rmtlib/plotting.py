@@ -5,18 +5,32 @@ once, draw with matplotlib, and save the figures they want to keep with
 :func:`savefig`, which writes into the figures directory chosen by the runner
 (``python -m rmtlib run`` / ``python -m rmtlib book`` set the environment variable
 :data:`FIGURES_DIR_ENV`; outside the runner it is ``figures/`` in the current
-directory).
+directory). :func:`table` shows a DataFrame as a compact HTML table that fits the
+page, and :func:`spectrum_player` turns frames of spectra into an interactive
+player (matplotlib's own animation: frames and a slider, all inline).
 """
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
-__all__ = ["FIGURES_DIR_ENV", "HOUSE_STYLE", "PALETTE", "figures_dir", "savefig", "use_house_style"]
+__all__ = [
+    "FIGURES_DIR_ENV",
+    "HOUSE_STYLE",
+    "PALETTE",
+    "Table",
+    "figures_dir",
+    "savefig",
+    "spectrum_player",
+    "table",
+    "use_house_style",
+]
 
 HOUSE_STYLE = Path(__file__).with_name("house.mplstyle")
 FIGURES_DIR_ENV = "RMTLIB_FIGURES_DIR"
@@ -104,3 +118,194 @@ def savefig(fig, name: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(target)
     return target
+
+
+# --------------------------------------------------------------------------- tables
+
+
+class Table:
+    """A DataFrame shown as a compact HTML table in notebooks and the book, as text elsewhere.
+
+    Numbers carry ``digits`` significant digits; the table scrolls inside its own box
+    rather than widening the page. Build it with :func:`table`.
+    """
+
+    def __init__(self, frame, digits: int, caption: str | None):
+        self.frame = frame
+        self.digits = digits
+        self.caption = caption
+
+    def _format(self, value) -> str:
+        if isinstance(value, (bool, np.bool_)):
+            return str(bool(value))
+        if isinstance(value, (int, np.integer)):
+            return f"{int(value):,}"
+        if isinstance(value, (float, np.floating)):
+            if not np.isfinite(value):
+                return "–" if np.isnan(value) else str(float(value))
+            return f"{float(value):.{self.digits}g}"
+        return str(value)
+
+    def _formatted(self):
+        return self.frame.map(self._format)
+
+    def _repr_html_(self) -> str:
+        body = self._formatted().to_html(border=0, classes="rmtlib-table", escape=True)
+        caption = f"<p class='rmtlib-table-caption'>{html.escape(self.caption)}</p>" if self.caption else ""
+        return (
+            "<div class='rmtlib-table-wrap' style='max-width:100%;overflow-x:auto'>"
+            f"{caption}{body}</div>"
+        )
+
+    def __repr__(self) -> str:
+        text = self._formatted().to_string()
+        return f"{self.caption}\n{text}" if self.caption else text
+
+
+def table(frame, *, digits: int = 3, caption: str | None = None) -> Table:
+    """Show ``frame`` (a pandas DataFrame or Series) with ``digits`` significant digits.
+
+    Put units in the column names (``"runtime (s)"``). In a notebook the last
+    expression of a cell renders as HTML; elsewhere ``print`` gives aligned text.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = table(pd.DataFrame({"error (sigma/sqrt N)": [0.00101898, 12.5], "r": [1, 2000]}), digits=3)
+    >>> print(t)
+      error (sigma/sqrt N)      r
+    0              0.00102      1
+    1                 12.5  2,000
+    >>> "<table" in t._repr_html_() and "0.00102" in t._repr_html_()
+    True
+    """
+    import pandas as pd
+
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"frame must be a pandas DataFrame or Series, got {type(frame).__name__}")
+    if not isinstance(digits, (int, np.integer)) or isinstance(digits, bool) or not 1 <= digits <= 15:
+        raise ValueError(f"digits must be an integer in [1, 15], got {digits!r}")
+    return Table(frame, int(digits), caption)
+
+
+# --------------------------------------------------------------------------- explorable figures
+
+
+class Player:
+    """An animation rendered once to matplotlib's inline HTML player (frames and a slider)."""
+
+    def __init__(self, html_text: str, n_frames: int):
+        self.html = html_text
+        self.n_frames = n_frames
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __repr__(self) -> str:
+        return f"<interactive player: {self.n_frames} frames>"
+
+
+def spectrum_player(
+    frames,
+    labels,
+    *,
+    xlabel: str = r"eigenvalue $\lambda$",
+    bins: int = 60,
+    xlim=None,
+    ymax: float | None = None,
+    interval_ms: int = 500,
+    dpi: int = 72,
+    size=(6.4, 3.4),
+) -> Player:
+    """Animate spectra: one histogram per frame, with the outliers and their predictions marked.
+
+    Parameters
+    ----------
+    frames : sequence of :class:`rmtlib.experiments.frames.SpectrumFrame`
+        One spectrum per frame (at least two).
+    labels : sequence of str
+        One title per frame (what changes: ``"θ = 1.2σ (above the threshold σ)"``).
+    xlabel : str
+        Label of the horizontal axis.
+    bins : int
+        Histogram bins over ``xlim``.
+    xlim : (float, float) or None
+        Horizontal range; by default it covers every eigenvalue of every frame.
+    ymax : float or None
+        Top of the density axis; by default 1.15 times the highest bar.
+    interval_ms : int
+        Time between frames when playing.
+    dpi : int
+        Resolution of the frames (their size sets the page weight: about 20-40 kB each).
+
+    Returns
+    -------
+    Player
+        Renders as matplotlib's ``to_jshtml`` player: the frames as inline PNG images,
+        play/step buttons and a slider, nothing loaded from elsewhere.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib import animation
+
+    frames = list(frames)
+    labels = [str(label) for label in labels]
+    if len(frames) < 2:
+        raise ValueError(f"frames must hold at least two spectra, got {len(frames)}")
+    if len(labels) != len(frames):
+        raise ValueError(f"labels must hold one title per frame: {len(frames)} frames, {len(labels)} labels")
+    if xlim is None:
+        low = min(float(f.eigenvalues[0]) for f in frames)
+        high = max(float(np.nanmax([f.eigenvalues[-1], *f.predicted])) for f in frames)
+        pad = 0.05 * (high - low)
+        xlim = (low - pad, high + pad)
+    edges = np.linspace(xlim[0], xlim[1], int(bins) + 1)
+    heights = [np.histogram(f.eigenvalues, bins=edges, density=True)[0] for f in frames]
+    top = ymax if ymax is not None else 1.15 * max(float(h.max()) for h in heights)
+
+    fig, ax = plt.subplots(figsize=size, dpi=dpi)
+
+    def draw(i: int):
+        ax.clear()
+        frame = frames[i]
+        ax.stairs(heights[i], edges, fill=True, alpha=0.35, color=PALETTE[0], label="eigenvalues of H")
+        ax.axvline(frame.edge, color="grey", ls=":", label="bulk edge")
+        outside = frame.eigenvalues[frame.eigenvalues > frame.edge + 0.02 * (xlim[1] - xlim[0])]
+        ax.plot(outside, np.full(outside.size, 0.04 * top), "o", color=PALETTE[1], ms=5,
+                label="eigenvalues beyond the edge")
+        predicted = frame.predicted[np.isfinite(frame.predicted)]
+        for j, x in enumerate(predicted):
+            ax.axvline(x, color=PALETTE[2], ls="--", lw=1.2, label="predicted outlier" if j == 0 else None)
+        ax.set(xlim=xlim, ylim=(0, top), xlabel=xlabel, ylabel="density", title=labels[i])
+        ax.legend(loc="upper left", fontsize="x-small")
+        return []
+
+    anim = animation.FuncAnimation(fig, draw, frames=len(frames), interval=int(interval_ms), blit=False)
+    try:
+        text = anim.to_jshtml(default_mode="once")
+    finally:
+        plt.close(fig)
+    return Player(_self_contained(text), len(frames))
+
+
+# matplotlib's player draws its buttons with Font Awesome icons from a CDN stylesheet;
+# the book loads nothing remote, so the stylesheet goes and the icons become characters.
+_REMOTE_STYLESHEET = re.compile(r"<link[^>]*href=[\"']https?://[^>]*>\s*")
+_ICON = re.compile(r'<i class="fa ([a-z-]+)(?: fa-flip-horizontal)?"></i>')
+_ICON_TEXT = {
+    "fa-minus": "−",
+    "fa-fast-backward": "⏮",
+    "fa-step-backward": "◁",
+    "fa-play": "▶",
+    "fa-pause": "⏸",
+    "fa-step-forward": "▷",
+    "fa-fast-forward": "⏭",
+    "fa-plus": "+",
+}
+
+
+def _self_contained(page: str) -> str:
+    page = _REMOTE_STYLESHEET.sub("", page)
+    page = page.replace('<i class="fa fa-play fa-flip-horizontal"></i>', "◀")
+    return _ICON.sub(lambda m: _ICON_TEXT.get(m.group(1), ""), page)

@@ -65,3 +65,76 @@ def test_savefig_refuses_a_non_figure(tmp_path, monkeypatch):
     monkeypatch.setenv(plotting.FIGURES_DIR_ENV, str(tmp_path))
     with pytest.raises(TypeError, match="fig must be a matplotlib Figure, got list"):
         plotting.savefig([1, 2], "x")
+
+
+# --------------------------------------------------------------------------- tables and players
+
+
+def test_table_rounds_to_significant_digits_and_keeps_integers():
+    import pandas as pd
+
+    t = plotting.table(pd.DataFrame({"x (s)": [0.00101898, 123456.7, float("nan")], "n": [1, 20, 3000]}),
+                       digits=3, caption="Runtimes")
+    text = repr(t)
+    assert text.splitlines()[0] == "Runtimes"
+    assert "0.00102" in text and "1.23e+05" in text and "3,000" in text and "–" in text
+    assert "0.00101898" not in t._repr_html_()
+    assert "overflow-x:auto" in t._repr_html_()
+
+
+@pytest.mark.parametrize("digits", [0, 16, 2.5, True])
+def test_table_refuses_bad_digits(digits):
+    import pandas as pd
+
+    with pytest.raises(ValueError, match="digits must be an integer"):
+        plotting.table(pd.DataFrame({"a": [1.0]}), digits=digits)
+
+
+def test_table_refuses_non_frames():
+    with pytest.raises(TypeError, match="DataFrame or Series"):
+        plotting.table([[1, 2]])
+
+
+def _frames(thetas, N=200, seed=0):
+    import numpy as np
+
+    from rmtlib.experiments import spectrum_frame
+    from rmtlib.laws import DiscreteLaw
+
+    rng = np.random.default_rng(seed)
+    return [spectrum_frame(N=N, nu=DiscreteLaw([0.0]), thetas=[t], rng=rng) for t in thetas]
+
+
+def test_spectrum_player_has_one_inline_image_per_frame_and_a_slider():
+    frames = _frames([0.5, 2.0, 3.0])
+    player = plotting.spectrum_player(frames, ["a", "b", "c"])
+    page = player._repr_html_()
+    assert player.n_frames == 3 and repr(player) == "<interactive player: 3 frames>"
+    assert page.count("data:image/png;base64") == 3
+    assert 'type="range"' in page
+    assert "http://" not in page and "https://" not in page
+    assert 'class="fa' not in page and "▶" in page
+    assert len(page) < 400_000
+
+
+def test_spectrum_player_refuses_mismatched_labels_and_single_frames():
+    frames = _frames([0.5, 2.0])
+    with pytest.raises(ValueError, match="one title per frame"):
+        plotting.spectrum_player(frames, ["only one"])
+    with pytest.raises(ValueError, match="at least two"):
+        plotting.spectrum_player(frames[:1], ["x"])
+
+
+def test_spectrum_frame_marks_only_separated_spikes():
+    import numpy as np
+
+    below, above = _frames([0.5, 3.0], N=400, seed=1)
+    assert below.n_separated == 0 and np.isnan(below.predicted).all()
+    assert above.n_separated == 1 and above.predicted[0] == pytest.approx(3.0 + 1 / 3.0)
+    assert above.threshold == pytest.approx(1.0) and above.edge == pytest.approx(2.0)
+    assert abs(above.eigenvalues[-1] - above.predicted[0]) < 4 * np.sqrt(2.0 / 400)
+    with pytest.raises(ValueError, match="fewer than N"):
+        from rmtlib.experiments import spectrum_frame
+        from rmtlib.laws import DiscreteLaw
+
+        spectrum_frame(N=3, nu=DiscreteLaw([0.0]), thetas=[1, 2, 3], rng=np.random.default_rng(0))

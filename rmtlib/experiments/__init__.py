@@ -4,13 +4,16 @@ Everything a chapter or a sweep runs lives here, one module per family of chapte
 :mod:`~rmtlib.experiments.tolerances` (the verdicts' tolerances, next to the
 fluctuation scale they come from), :mod:`~rmtlib.experiments.wigner` (T1-T3),
 :mod:`~rmtlib.experiments.full_rank` (T4), :mod:`~rmtlib.experiments.growing` (T5),
-:mod:`~rmtlib.experiments.pruning` (T6, T7) and :mod:`~rmtlib.experiments.sweep_examples`
-(small experiments that show the sweep machinery on its own). Each function takes
-keyword-only parameters and the randomness from the required keyword ``rng``, and
-returns a ``dict`` of floats or a small frozen result, so that ``python -m rmtlib sweep`` can call it by name.
+:mod:`~rmtlib.experiments.pruning` (T6, T7), :mod:`~rmtlib.experiments.sweep_examples`
+(small experiments that show the sweep machinery on its own) and
+:mod:`~rmtlib.experiments.frames` (the spectra of the book's explorable figures).
+Each function takes keyword-only parameters and the randomness from the required
+keyword ``rng``, and returns a ``dict`` of floats or a small frozen result, so that
+``python -m rmtlib sweep`` can call it by name.
 """
 
-from . import full_rank, growing, pruning, sweep_examples, tolerances, wigner
+from . import frames, full_rank, growing, pruning, sweep_examples, tolerances, wigner
+from .frames import *  # noqa: F401,F403
 from .full_rank import *  # noqa: F401,F403
 from .growing import *  # noqa: F401,F403
 from .pruning import *  # noqa: F401,F403
@@ -25,4 +28,5 @@ __all__ = [
     *growing.__all__,
     *pruning.__all__,
     *sweep_examples.__all__,
+    *frames.__all__,
 ]

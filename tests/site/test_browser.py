@@ -59,6 +59,22 @@ MATH_JS = """async () => {
 SIDEBAR_JS = """() => [...document.querySelectorAll('.bd-sidebar-primary a.reference.internal')]
                   .map(a => a.href)"""
 
+# Elements inside a cell's output area that are wider than the box they sit in (a table or
+# a printed line cut at the column's edge, or scrolled inside its own box).
+OVERFLOW_JS = """() => [...document.querySelectorAll('.cell_output, .cell_output *')]
+  .filter(e => e.getClientRects().length && e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0)
+  .map(e => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}: `
+             + `${e.scrollWidth} > ${e.clientWidth}`)"""
+
+# Does the page itself scroll sideways (something forces it wider than the window)?
+PAGE_SCROLL_JS = "() => document.documentElement.scrollWidth - window.innerWidth"
+
+PHONE = {"width": 400, "height": 860}
+
+
+def _local_only(route):
+    return route.continue_() if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort()
+
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
@@ -116,6 +132,7 @@ def pages_seen(site, toc_pages, project_root, server, browser):
         record["math"] = page.evaluate(MATH_JS)
         record["text"] = page.evaluate(VISIBLE_TEXT_JS)
         record["sidebar"] = page.evaluate(SIDEBAR_JS)
+        record["overflow"] = page.evaluate(OVERFLOW_JS)
         if page_path.startswith("notebooks/") or page_path == "book/intro.html":
             target = shots / (page_path.removesuffix(".html").replace("/", "__") + ".png")
             page.screenshot(path=str(target), full_page=True)
@@ -180,3 +197,76 @@ def test_screenshot_of_every_chapter(pages_seen, chapter_pages):
     for page in chapter_pages:
         shot = pages_seen[page]["screenshot"]
         assert shot is not None and shot.stat().st_size > 10_000, f"{page}: no screenshot"
+
+
+def test_no_output_area_overflows(pages_seen, chapter_pages):
+    for page in chapter_pages:
+        overflow = pages_seen[page]["overflow"]
+        assert not overflow, f"{page}: output wider than its column: {overflow}"
+
+
+@pytest.fixture(scope="module")
+def phone_pages_seen(toc_pages, project_root, server, browser):
+    """Every page at a phone's width (400 px): how far it scrolls sideways, and a screenshot."""
+    shots = project_root / "_build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport=PHONE, is_mobile=True)
+    seen = {}
+    for page_path in toc_pages:
+        page = context.new_page()
+        page.route("**/*", _local_only)
+        page.goto(urljoin(server, page_path), wait_until="load")
+        page.evaluate(LOAD_IMAGES_JS)
+        record = {"sideways": page.evaluate(PAGE_SCROLL_JS), "screenshot": None}
+        if page_path.startswith("notebooks/") or page_path == "book/intro.html":
+            target = shots / (page_path.removesuffix(".html").replace("/", "__") + "__phone.png")
+            page.screenshot(path=str(target), full_page=True)
+            record["screenshot"] = target
+        seen[page_path] = record
+        page.close()
+    context.close()
+    return seen
+
+
+def test_nothing_forces_sideways_scrolling_on_a_phone(phone_pages_seen):
+    for path, record in phone_pages_seen.items():
+        wider = record["sideways"]
+        assert wider <= 1, f"{path}: the page is {wider} px wider than a 400 px window"
+
+
+def test_phone_screenshot_of_every_chapter(phone_pages_seen, chapter_pages):
+    for page in chapter_pages:
+        shot = phone_pages_seen[page]["screenshot"]
+        assert shot is not None and shot.stat().st_size > 10_000, f"{page}: no phone screenshot"
+
+
+PLAYERS_JS = "() => [...document.querySelectorAll('input.anim-slider')].map(e => e.id)"
+
+
+def test_explorable_figures_respond_to_their_slider(site, chapter_pages, server, browser):
+    """Each player: moving its slider changes the frame shown, with no console error; pages stay light."""
+    players = 0
+    for page_path in chapter_pages:
+        page = browser.new_page()
+        errors = []
+        page.on("console", lambda msg, e=errors: msg.type == "error" and e.append(msg.text))
+        page.on("pageerror", lambda exc, e=errors: e.append(str(exc)))
+        page.route("**/*", _local_only)
+        page.goto(urljoin(server, page_path), wait_until="load")
+        for slider_id in page.evaluate(PLAYERS_JS):
+            players += 1
+            slider = page.locator(f"#{slider_id}")
+            image = page.locator(f"#{slider_id.replace('_anim_slider', '_anim_img')}")
+            slider.scroll_into_view_if_needed()
+            before = image.get_attribute("src")
+            last = int(slider.get_attribute("max"))
+            assert last >= 2, f"{page_path}: a player with {last + 1} frames"
+            slider.fill(str(last))
+            slider.dispatch_event("input")
+            after = image.get_attribute("src")
+            assert after != before, f"{page_path}: moving the slider of {slider_id} did not change the frame"
+        assert not errors, f"{page_path}: console errors {errors}"
+        page.close()
+        weight = (site / page_path).stat().st_size
+        assert weight < 5_000_000, f"{page_path}: {weight / 1e6:.1f} MB of HTML"
+    assert players >= 3, f"only {players} explorable figures in the book"
