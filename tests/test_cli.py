@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rmtlib.cli import main
+from rmtlib.pipeline.cli import main
 
 PLACEHOLDER = Path(__file__).parent / "data" / "placeholder_chapter.ipynb"
 

@@ -1,4 +1,4 @@
-"""Tests of rmtlib.site: toc reading, cached execution, assembly of the staging tree.
+"""Tests of rmtlib.pipeline.site: toc reading, cached execution, assembly of the staging tree.
 
 The Jupyter Book rendering itself is exercised by ``make test`` (``python -m rmtlib
 book --profile ci`` then ``tests/site/``); here it is replaced by a stub so that the
@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rmtlib import site
+from rmtlib.pipeline import site
 from rmtlib.verdict import read_verdicts
 
 

@@ -1,4 +1,4 @@
-"""Tests of rmtlib.sweep: configuration checks, seeds, the SQLite store, resume after a
+"""Tests of rmtlib.pipeline.sweep: configuration checks, seeds, the SQLite store, resume after a
 real kill, local processes against a real Dask LocalCluster, notebooks through papermill."""
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import pytest
 import yaml
 
 from rmtlib.experiments.sweep_examples import spiked_top_eigenvalue, timed_draw
-from rmtlib.sweep import (
+from rmtlib.pipeline.cli import main
+from rmtlib.pipeline.sweep import (
     SweepConfigError,
     load_config,
     load_results,
-    main,
     run_sweep,
     task_rng,
 )
@@ -171,7 +171,7 @@ def test_unreachable_scheduler_fails_fast_naming_the_address(tmp_path):
 def test_cli_reports_config_errors_on_one_line(tmp_path, capsys):
     path = tmp_path / "bad.yml"
     path.write_text(yaml.safe_dump({**SPIKE_CONFIG, "experiment": "nope"}))
-    assert main([str(path), "--store", str(tmp_path / "s.sqlite"), "--no-progress"]) == 2
+    assert main(["sweep", str(path), "--store", str(tmp_path / "s.sqlite"), "--no-progress"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("rmtlib sweep: error: unknown experiment 'nope'")
     assert not (tmp_path / "s.sqlite").exists()

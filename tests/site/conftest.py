@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rmtlib.site import toc_entries
+from rmtlib.pipeline.site import toc_entries
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 

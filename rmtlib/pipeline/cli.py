@@ -6,7 +6,7 @@ a list) and writes ``<output>/<chapter>.ipynb`` and ``<output>/figures/``
 (default output ``_build/runs/<chapter>/``). Parameters are checked before
 anything runs. ``book`` executes every chapter of ``_toc.yml`` (cached by content
 hash) and renders the strict offline site into ``_build/html``. ``sweep`` is
-:mod:`rmtlib.sweep`'s command (see its documentation).
+:mod:`rmtlib.pipeline.sweep`'s command (see its documentation).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import sweep
+from .sweep import cli as sweep_cli
 
 __all__ = ["main"]
 
@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="chapters executed side by side, one BLAS thread each (default: one per core)",
     )
-    sweep.add_parser(commands)  # `sweep`: see rmtlib.sweep
+    sweep_cli.add_parser(commands)  # `sweep`: see rmtlib.pipeline.sweep
     return parser
 
 
@@ -80,8 +80,8 @@ def _resolve_notebook(text: str) -> Path:
 
 
 def _run(args) -> int:
-    from . import run
-    from .verdict import read_verdicts
+    from ..verdict import read_verdicts
+    from . import runner as run
 
     notebook = _resolve_notebook(args.notebook)
     chapter = run.chapter_name(notebook)
@@ -126,7 +126,7 @@ def main(argv=None) -> int:
     >>> main(["run", "no_such_chapter"])  # prints "error: no notebook 'no_such_chapter' ..."
     2
     """
-    from .run import NotebookExecutionError
+    from .runner import NotebookExecutionError
     from .site import BookError
 
     args = _parser().parse_args(argv)

@@ -5,8 +5,8 @@
 1. read ``_toc.yml``; every entry must exist as ``.md`` or ``.ipynb`` (or be a
    page generated here: ``book/status``), else the build stops and names it;
 2. execute each chapter notebook into ``_build/executed/<profile>/`` with
-   :func:`rmtlib.run.execute_chapter`, unless the executed notebook there carries
-   the same content hash (cells, parameters, rmtlib source) and its figures are
+   :func:`rmtlib.pipeline.runner.execute_chapter`, unless the executed notebook there carries
+   the same content hash (cells, parameters, the rmtlib a kernel imports) and its figures are
    present; a failing chapter is reported by name and never cached;
 3. assemble a staging tree ``_build/source/`` (configuration, ``book/``, the
    executed notebooks, the generated status page and run table, the key figure,
@@ -27,8 +27,9 @@ from pathlib import Path
 
 import yaml
 
-from . import run as _run
-from ._validation import check_int
+from .. import run as _profiles
+from .._validation import check_int
+from . import runner as _run
 
 __all__ = ["BookError", "GENERATED_PAGES", "KEY_FIGURE", "RUNS_TABLE_MARKER", "build_book", "toc_entries"]
 
@@ -108,7 +109,7 @@ def _execute_one(job: dict) -> tuple[float | None, str | None]:
 
 
 def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Path, log, jobs: int) -> dict:
-    profiles = _run.load_profiles(root / "notebooks" / "profiles.yml")
+    profiles = _profiles.load_profiles(root / "notebooks" / "profiles.yml")
     failures, todo, executed = [], {}, {}
     for notebook in notebooks:
         chapter = _run.chapter_name(notebook)
@@ -163,7 +164,7 @@ def _md_cell(value) -> str:
 
 
 def _status_page(executed: dict, profile: str) -> str:
-    from .verdict import read_verdicts
+    from ..verdict import read_verdicts
 
     rows = []
     for notebook, nb in executed.items():
@@ -322,8 +323,8 @@ def build_book(root=".", *, profile: str = "full", jobs: int | None = None, log=
     naming the missing page, the failing chapter and its error, or the Sphinx
     warnings that failed the strict build.
     """
-    if profile not in _run.PROFILE_NAMES:
-        raise ValueError(f"profile must be one of {list(_run.PROFILE_NAMES)}, got {profile!r}")
+    if profile not in _profiles.PROFILE_NAMES:
+        raise ValueError(f"profile must be one of {list(_profiles.PROFILE_NAMES)}, got {profile!r}")
     root = Path(root).resolve()
     for required in ("_config.yml", "_toc.yml", "book", "notebooks/profiles.yml"):
         if not (root / required).exists():
