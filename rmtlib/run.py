@@ -24,8 +24,19 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["PROFILE_NAMES", "load_profiles", "rerun_command", "rerun_markdown", "rerun_note"]
+__all__ = [
+    "NOTEBOOKS_DIR",
+    "PROFILE_NAMES",
+    "load_profiles",
+    "profiles_file",
+    "rerun_command",
+    "rerun_markdown",
+    "rerun_note",
+]
 
+#: The chapters' folder, relative to the repository root; ``profiles.yml`` lies in it.
+NOTEBOOKS_DIR = "notebooks"
+PROFILES_ENV = "RMTLIB_PROFILES"
 PROFILE_NAMES = ("ci", "full")
 RULE_KEYS = ("min", "max", "gt", "lt", "choices", "path")
 _CHAPTER_KEYS = {*PROFILE_NAMES, "runtime_s", "rules"}
@@ -66,6 +77,29 @@ def load_profiles(path) -> dict[str, dict]:
     return data
 
 
+def profiles_file(notebook=None) -> Path:
+    """Return the ``profiles.yml`` of a chapter: the one next to its notebook.
+
+    Without a notebook (a chapter's kernel asking about itself): ``$RMTLIB_PROFILES``,
+    which the runner sets, else ``profiles.yml`` or ``notebooks/profiles.yml`` under the
+    current directory (a notebook opened by hand in ``notebooks/`` or at the root).
+
+    Examples
+    --------
+    >>> profiles_file("notebooks/01_semicircle.ipynb").parts[-2:]
+    ('notebooks', 'profiles.yml')
+    """
+    if notebook is not None:
+        return Path(notebook).resolve().parent / "profiles.yml"
+    candidates = [os.environ.get(PROFILES_ENV, ""), "profiles.yml", f"{NOTEBOOKS_DIR}/profiles.yml"]
+    found = next((Path(c) for c in candidates if c and Path(c).is_file()), None)
+    if found is None:
+        raise FileNotFoundError(
+            f"no profiles.yml found (set {PROFILES_ENV} or run from the repository or {NOTEBOOKS_DIR}/)"
+        )
+    return found
+
+
 def rerun_command(chapter: str, parameters: dict) -> str:
     """Return the shell command that reruns ``chapter`` with ``parameters``.
 
@@ -96,8 +130,7 @@ def _format_runtime(seconds) -> str:
 def rerun_markdown(chapter: str) -> str:
     """Return the Markdown of :func:`rerun_note`: the command rerunning ``chapter`` with its ``full`` profile.
 
-    Reads ``profiles.yml`` (``$RMTLIB_PROFILES`` when set by the runner, else
-    ``profiles.yml`` or ``notebooks/profiles.yml`` under the current directory).
+    Reads the ``profiles.yml`` that :func:`profiles_file` finds.
 
     Examples
     --------
@@ -113,11 +146,7 @@ def rerun_markdown(chapter: str) -> str:
     `_build/runs/01_semicircle/`.
     >>> del os.environ["RMTLIB_PROFILES"]
     """
-    candidates = [os.environ.get("RMTLIB_PROFILES", ""), "profiles.yml", "notebooks/profiles.yml"]
-    path = next((Path(c) for c in candidates if c and Path(c).is_file()), None)
-    if path is None:
-        raise FileNotFoundError("no profiles.yml found (set RMTLIB_PROFILES or run from the repository)")
-    block = load_profiles(path).get(chapter)
+    block = load_profiles(profiles_file()).get(chapter)
     if not block or "full" not in block:
         raise ValueError(f"profiles.yml has no 'full' profile for {chapter}")
     expected = (block.get("runtime_s") or {}).get("full")

@@ -209,15 +209,15 @@ def test_editing_what_a_kernel_imports_changes_every_chapters_hash(package_copy,
     assert all(after[chapter] != before[chapter] for chapter in before)
 
 
-def test_execute_chapter_runs_and_records(chapter, tmp_path):
+def test_execute_runs_and_records(chapter, tmp_path):
     output = tmp_path / "out" / "99_placeholder.ipynb"
     figures = tmp_path / "out" / "figures"
     figures.mkdir(parents=True)
     (figures / "stale.png").write_bytes(b"old")
-    nb = runner.execute_chapter(
+    nb = runner.execute(
         chapter,
+        {"N": 40, "seed": 3},
         output,
-        parameters={"N": 40, "seed": 3},
         profile="ci",
         figures_dir=figures,
         progress_bar=False,
@@ -251,10 +251,10 @@ def test_chapter_kernels_run_one_blas_thread_unless_told_otherwise(tmp_path, mon
     nbformat.write(probe, str(source))
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "2")  # a value the user set is kept
-    nb = runner.execute_chapter(
+    nb = runner.execute(
         source,
+        {},
         tmp_path / "out.ipynb",
-        parameters={},
         profile=None,
         figures_dir=tmp_path / "f",
         progress_bar=False,
@@ -262,7 +262,7 @@ def test_chapter_kernels_run_one_blas_thread_unless_told_otherwise(tmp_path, mon
     assert nb.cells[-1].outputs[0]["text"].split() == ["1", "2"]
 
 
-def test_execute_chapter_keeps_the_failed_notebook_and_names_the_error(tmp_path):
+def test_execute_keeps_the_failed_notebook_and_names_the_error(tmp_path):
     notebook = tmp_path / "98_failing.ipynb"
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -273,10 +273,10 @@ def test_execute_chapter_keeps_the_failed_notebook_and_names_the_error(tmp_path)
     nbformat.write(nb, str(notebook))
     output = tmp_path / "out" / "98_failing.ipynb"
     with pytest.raises(runner.NotebookExecutionError) as info:
-        runner.execute_chapter(
+        runner.execute(
             notebook,
+            {"fail": True},
             output,
-            parameters={"fail": True},
             profile=None,
             figures_dir=tmp_path / "figs",
             progress_bar=False,
@@ -288,6 +288,23 @@ def test_execute_chapter_keeps_the_failed_notebook_and_names_the_error(tmp_path)
     assert info.value.failed_notebook == failed and failed.is_file()
     outputs = nbformat.read(str(failed), as_version=4).cells[-1].outputs
     assert [o["ename"] for o in outputs if o["output_type"] == "error"] == ["AssertionError"]
+
+
+def test_execute_refuses_bad_parameters_before_a_kernel_starts(chapter, tmp_path, monkeypatch):
+    import papermill
+
+    def no_kernel(*args, **kwargs):
+        raise AssertionError("a kernel was started")
+
+    monkeypatch.setattr(papermill, "execute_notebook", no_kernel)
+    output = tmp_path / "out" / "99_placeholder.ipynb"
+    with pytest.raises(runner.ParameterError, match="N = 1: must be >= 2"):  # a common rule
+        runner.execute(chapter, {"N": 1}, output)
+    with pytest.raises(runner.ParameterError, match="N = 6000: must be <= 5000"):  # profiles.yml's rule
+        runner.execute(chapter, {"N": 6000}, output)
+    with pytest.raises(runner.ParameterError, match="unknown parameter 'M'"):
+        runner.execute(chapter, {"M": 3}, output)
+    assert not (tmp_path / "out").exists()
 
 
 def test_path_parameters_are_resolved_and_must_exist(tmp_path, monkeypatch):

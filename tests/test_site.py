@@ -131,5 +131,5 @@ def test_the_intro_key_figure_must_be_saved_by_a_chapter(project):
 
 def test_a_chapter_without_the_profile_is_named(project):
     (project / "notebooks" / "profiles.yml").write_text("01_tiny:\n  full: {N: 40}\n")
-    with pytest.raises(site.BookError, match="01_tiny: notebooks/profiles.yml has no 'ci' profile"):
+    with pytest.raises(site.BookError, match="01_tiny: profiles.yml has no 'ci' profile for 01_tiny"):
         site.build_book(project, profile="ci", log=lambda line: None)

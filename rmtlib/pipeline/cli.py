@@ -70,20 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _resolve_notebook(text: str) -> Path:
-    path = Path(text)
-    if path.suffix != ".ipynb" and not path.exists():
-        path = Path("notebooks") / f"{text}.ipynb"
-    if not path.is_file():
-        raise FileNotFoundError(f"no notebook {text!r} (looked for {path}); chapters live in notebooks/")
-    return path
-
-
 def _run(args) -> int:
     from ..verdict import read_verdicts
     from . import runner as run
 
-    notebook = _resolve_notebook(args.notebook)
+    notebook = run.find_notebook(args.notebook)
     chapter = run.chapter_name(notebook)
     overrides = {}
     for name, value in args.parameter:
@@ -94,9 +85,7 @@ def _run(args) -> int:
     output_dir = args.output or Path("_build") / "runs" / chapter
     output = output_dir / f"{chapter}.ipynb"
     print(f"running {chapter} with {parameters} (profile {args.profile} + overrides)", file=sys.stderr)
-    nb = run.execute_chapter(
-        notebook, output, parameters=parameters, profile=args.profile, figures_dir=output_dir / "figures"
-    )
+    nb = run.execute(notebook, parameters, output, profile=args.profile, figures_dir=output_dir / "figures")
     for verdict in read_verdicts(nb):
         print(verdict.to_text())
     record = nb.metadata["rmtlib"]

@@ -6,12 +6,15 @@ in ``notebooks/profiles.yml`` (format: :mod:`rmtlib.run`).
 :func:`resolve_parameters` merges a profile with command-line overrides and refuses
 unknown names, wrong types and impossible values *before* anything runs, with
 one message that lists the accepted parameters and their types.
-:func:`execute_chapter` runs the notebook and records, in the executed notebook's
-metadata under ``"rmtlib"``, the content hash (cells, parameters, the part of
-rmtlib a kernel imports), the profile, the parameters, the run time and the
-package versions.
+:func:`execute`, the one runner of ``run``, ``book`` and notebook sweeps, checks
+the parameters again (:func:`check_parameters`), runs the notebook and records, in
+the executed notebook's metadata under ``"rmtlib"``, the content hash (cells,
+parameters, the part of rmtlib a kernel imports), the profile, the parameters, the
+run time and the package versions.
 
-The kernel the notebook runs in sees these environment variables:
+The kernel the notebook runs in sees these environment variables
+(:func:`kernel_environment`): the BLAS thread variables (one thread unless you set
+them, :func:`blas_threads_environment`),
 ``RMTLIB_FIGURES_DIR`` (where :func:`rmtlib.plotting.savefig` writes),
 ``RMTLIB_PROGRESS=0`` (no tqdm bars in executed notebooks, see
 :mod:`rmtlib.progress`), ``RMTLIB_PROFILE`` and ``RMTLIB_PROFILES`` (read by
@@ -35,16 +38,22 @@ from pathlib import Path
 
 import yaml
 
-from ..run import PROFILE_NAMES, load_profiles
+from ..run import NOTEBOOKS_DIR, PROFILE_NAMES, load_profiles, profiles_file
 
 __all__ = [
+    "BLAS_THREAD_VARIABLES",
     "COMMON_RULES",
     "NotebookExecutionError",
     "ParameterError",
+    "blas_threads_environment",
     "chapter_name",
+    "chapter_profiles",
+    "check_parameters",
     "content_hash",
+    "execute",
+    "find_notebook",
+    "kernel_environment",
     "kernel_sources",
-    "execute_chapter",
     "notebook_parameters",
     "package_versions",
     "parse_cli_value",
@@ -66,9 +75,7 @@ COMMON_RULES: dict[str, dict] = {
     "r": {"min": 0},
     "bins": {"min": 1},
 }
-# A chapter kernel (and a sweep worker) runs its linear algebra on one BLAS thread: small and
-# medium problems gain nothing from a second thread, and two processes each running two
-# threads on two cores slow each other down by 5-10x. A value the user set is kept.
+#: The thread variables of the BLAS and OpenMP libraries; see :func:`blas_threads_environment`.
 BLAS_THREAD_VARIABLES = (
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
@@ -99,10 +106,14 @@ class ParameterError(ValueError):
 class NotebookExecutionError(RuntimeError):
     """A cell of a chapter notebook raised; the failed executed notebook is kept."""
 
-    def __init__(self, chapter: str, message: str, failed_notebook: Path):
+    def __init__(self, chapter: str, error: str, cell: int | None, failed_notebook: Path):
         self.chapter = chapter
+        self.error = error  # "ExceptionName: message"
         self.failed_notebook = Path(failed_notebook)
-        super().__init__(f"{chapter}: {message}\n  the failed executed notebook is kept at {failed_notebook}")
+        super().__init__(
+            f"{chapter}: cell In [{cell}] raised {error}\n"
+            f"  the failed executed notebook is kept at {failed_notebook}"
+        )
 
 
 # --------------------------------------------------------------------------- profiles
@@ -119,8 +130,37 @@ def chapter_name(notebook) -> str:
     return Path(notebook).name.removesuffix(".ipynb")
 
 
-def _profiles_file_for(notebook: Path) -> Path:
-    return Path(notebook).resolve().parent / "profiles.yml"
+def find_notebook(name, root=".") -> Path:
+    """Return the chapter notebook that ``name`` designates: a path, or a chapter name in ``notebooks/``.
+
+    Examples
+    --------
+    >>> find_notebook("no_such_chapter")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: no notebook 'no_such_chapter' (looked for notebooks/no_such_chapter.ipynb); ...
+    """
+    path = Path(name)
+    if path.suffix != ".ipynb" and not path.exists():
+        path = Path(root) / NOTEBOOKS_DIR / f"{name}.ipynb"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no notebook {str(name)!r} (looked for {path}); chapters live in {NOTEBOOKS_DIR}/"
+        )
+    return path
+
+
+def chapter_profiles(notebook, profiles: dict | None = None, *, required: bool = False) -> dict:
+    """Return the chapter's entry of ``profiles.yml`` (its profiles, runtimes and value rules).
+
+    ``profiles`` is the file already read; by default the file next to the
+    notebook (:func:`rmtlib.run.profiles_file`) is read, and a chapter without one has
+    no entry (``{}``) unless ``required``.
+    """
+    if profiles is None:
+        path = profiles_file(notebook)
+        profiles = load_profiles(path) if required or path.is_file() else {}
+    return profiles.get(chapter_name(notebook)) or {}
 
 
 # --------------------------------------------------------------------------- parameters
@@ -318,6 +358,19 @@ def parse_cli_value(text: str):
         return text
 
 
+def check_parameters(notebook, values: dict, *, profiles: dict | None = None) -> dict:
+    """Validate ``values`` for ``notebook``: the one check of ``run``, ``book`` and notebook sweeps.
+
+    Names and types come from the notebook's ``parameters`` cell
+    (:func:`notebook_parameters`), value rules from :data:`COMMON_RULES` and the
+    chapter's ``rules`` in ``profiles.yml`` (:func:`chapter_profiles`). Returns the
+    values converted to the defaults' types; raises :class:`ParameterError`.
+    """
+    rules = chapter_profiles(notebook, profiles).get("rules")
+    accepted = notebook_parameters(notebook)
+    return validate_parameters(values, accepted, rules=rules, chapter=chapter_name(notebook))
+
+
 def resolve_parameters(
     notebook, *, profile: str | None = "full", overrides: dict | None = None, profiles: dict | None = None
 ) -> dict:
@@ -325,24 +378,20 @@ def resolve_parameters(
 
     ``profiles`` defaults to the ``profiles.yml`` next to the notebook; with
     ``profile=None`` only the overrides are applied on top of the notebook's defaults.
+    Either way the values pass :func:`check_parameters`.
     """
-    notebook = Path(notebook)
     chapter = chapter_name(notebook)
-    accepted = notebook_parameters(notebook)
-    block: dict = {}
-    if profile is not None or profiles is not None:
-        if profiles is None:
-            profiles = load_profiles(_profiles_file_for(notebook))
-        if profile is not None and profile not in PROFILE_NAMES:
+    block = chapter_profiles(notebook, profiles, required=profile is not None)
+    if profile is not None:
+        if profile not in PROFILE_NAMES:
             raise ParameterError(f"profile must be one of {list(PROFILE_NAMES)}, got {profile!r}")
-        block = profiles.get(chapter) or {}
-        if profile is not None and profile not in block:
+        if profile not in block:
             raise ParameterError(
                 f"profiles.yml has no '{profile}' profile for {chapter}; add one "
                 f"(e.g. {chapter}: {{{profile}: {{N: 400, seed: 1}}}}) or choose another profile"
             )
-    values = {**(block.get(profile) or {}), **(overrides or {})} if profile else dict(overrides or {})
-    return validate_parameters(values, accepted, rules=block.get("rules"), chapter=chapter)
+    values = {**(block.get(profile) or {} if profile else {}), **(overrides or {})}
+    return check_parameters(notebook, values, profiles=profiles)
 
 
 # --------------------------------------------------------------------------- hashing and versions
@@ -432,8 +481,37 @@ def package_versions() -> dict[str, str]:
 # --------------------------------------------------------------------------- execution
 
 
+def blas_threads_environment() -> dict[str, str]:
+    """Return the BLAS/OpenMP thread variables of every process that runs chapter or sweep code.
+
+    The one rule, for a chapter's kernel (``run``, ``book``), a sweep worker and the
+    notebook kernels it starts: **one thread per process, unless you set the variable
+    yourself** (``OMP_NUM_THREADS=4 python -m rmtlib run ...``), in which case your
+    value is kept. Small and medium problems gain nothing from a second thread, and two
+    processes each running two threads on two cores slow each other down 5-10x; the
+    book and sweeps get their parallelism from processes instead.
+
+    Examples
+    --------
+    >>> sorted(blas_threads_environment()) == sorted(BLAS_THREAD_VARIABLES)
+    True
+    """
+    return {name: os.environ.get(name, "1") for name in BLAS_THREAD_VARIABLES}
+
+
+def kernel_environment(notebook, figures_dir, profile: str | None) -> dict[str, str]:
+    """Return the environment variables a chapter's kernel runs with (listed in the module docstring)."""
+    return {
+        "RMTLIB_FIGURES_DIR": str(Path(figures_dir).resolve()),
+        "RMTLIB_PROGRESS": "0",
+        "RMTLIB_PROFILE": profile or "custom",
+        "RMTLIB_PROFILES": str(profiles_file(notebook)),
+        **blas_threads_environment(),
+    }
+
+
 @contextlib.contextmanager
-def _environment(**variables: str):
+def _environment(variables: dict[str, str]):
     saved = {name: os.environ.get(name) for name in variables}
     os.environ.update(variables)
     try:
@@ -446,23 +524,31 @@ def _environment(**variables: str):
                 os.environ[name] = value
 
 
-def execute_chapter(
+def execute(
     notebook,
+    parameters: dict,
     output,
     *,
-    parameters: dict,
-    profile: str | None,
-    figures_dir,
+    profile: str | None = None,
+    figures_dir=None,
+    kernel_name: str | None = "python3",
     progress_bar: bool = True,
     content_hash_value: str | None = None,
 ):
-    """Execute ``notebook`` with papermill into ``output`` and record the run in its metadata.
+    """Execute ``notebook`` with ``parameters`` into ``output``: the runner of ``run``, ``book`` and sweeps.
 
-    The kernel runs in the notebook's directory; figures saved with
-    :func:`rmtlib.plotting.savefig` go to ``figures_dir`` (emptied first).
-    On a failing cell the executed notebook is kept next to ``output`` as
-    ``<name>.failed.ipynb`` (``output`` itself is not written) and
-    :class:`NotebookExecutionError` names the chapter, the cell and the error.
+    ``parameters`` pass :func:`check_parameters` first (the notebook's names and
+    types, the common rules and the chapter's rules in ``profiles.yml``), so a
+    refused value never starts a kernel. The kernel runs in the notebook's directory
+    with :func:`kernel_environment` (the BLAS thread rule of
+    :func:`blas_threads_environment`); figures saved with
+    :func:`rmtlib.plotting.savefig` go to ``figures_dir`` (default: ``figures/``
+    next to ``output``; emptied first). ``profile`` labels the run (``ci``,
+    ``full``, ``sweep``; ``None`` is ``custom``). The executed notebook records the
+    run in its metadata under ``"rmtlib"``. On a failing cell the executed notebook
+    is kept next to ``output`` as ``<name>.failed.ipynb`` (``output`` itself is not
+    written) and :class:`NotebookExecutionError` names the chapter, the cell and the
+    error.
 
     Returns the executed notebook (an ``nbformat`` node).
     """
@@ -472,7 +558,9 @@ def execute_chapter(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    notebook, output, figures_dir = Path(notebook).resolve(), Path(output), Path(figures_dir).resolve()
+    notebook, output = Path(notebook).resolve(), Path(output)
+    figures_dir = Path(figures_dir if figures_dir is not None else output.parent / "figures").resolve()
+    parameters = check_parameters(notebook, parameters)
     chapter = chapter_name(notebook)
     output.parent.mkdir(parents=True, exist_ok=True)
     running = output.with_name(f"{chapter}.running.ipynb")
@@ -481,30 +569,21 @@ def execute_chapter(
     shutil.rmtree(figures_dir, ignore_errors=True)
     figures_dir.mkdir(parents=True)
     digest = content_hash_value or content_hash(notebook, parameters)
-    env = {
-        "RMTLIB_FIGURES_DIR": str(figures_dir),
-        "RMTLIB_PROGRESS": "0",
-        "RMTLIB_PROFILE": profile or "custom",
-        "RMTLIB_PROFILES": str(_profiles_file_for(notebook)),
-        **{name: os.environ.get(name, "1") for name in BLAS_THREAD_VARIABLES},
-    }
     start = time.perf_counter()
     try:
-        with _environment(**env):
+        with _environment(kernel_environment(notebook, figures_dir, profile)):
             papermill.execute_notebook(
                 str(notebook),
                 str(running),
                 parameters=parameters,
-                kernel_name="python3",
+                kernel_name=kernel_name,
                 cwd=str(notebook.parent),
                 progress_bar=progress_bar,
                 log_output=False,
             )
     except PapermillExecutionError as exc:
         running.replace(failed)
-        raise NotebookExecutionError(
-            chapter, f"cell In [{exc.exec_count}] raised {exc.ename}: {exc.evalue}", failed
-        ) from None
+        raise NotebookExecutionError(chapter, f"{exc.ename}: {exc.evalue}", exc.exec_count, failed) from None
     except BaseException:
         running.unlink(missing_ok=True)
         raise

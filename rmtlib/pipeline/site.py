@@ -5,7 +5,7 @@
 1. read ``_toc.yml``; every entry must exist as ``.md`` or ``.ipynb`` (or be a
    page generated here: ``book/status``), else the build stops and names it;
 2. execute each chapter notebook into ``_build/executed/<profile>/`` with
-   :func:`rmtlib.pipeline.runner.execute_chapter`, unless the executed notebook there carries
+   :func:`rmtlib.pipeline.runner.execute`, unless the executed notebook there carries
    the same content hash (cells, parameters, the rmtlib a kernel imports) and its figures are
    present; a failing chapter is reported by name and never cached;
 3. assemble a staging tree ``_build/source/`` (configuration, ``book/``, the
@@ -27,8 +27,8 @@ from pathlib import Path
 
 import yaml
 
-from .. import run as _profiles
 from .._validation import check_int
+from ..run import NOTEBOOKS_DIR, PROFILE_NAMES
 from . import runner as _run
 
 __all__ = ["BookError", "GENERATED_PAGES", "KEY_FIGURE", "RUNS_TABLE_MARKER", "build_book", "toc_entries"]
@@ -102,26 +102,23 @@ def _cached(output: Path, figures: Path, digest: str):
 def _execute_one(job: dict) -> tuple[float | None, str | None]:
     """Execute one chapter (in a worker process); return its runtime or the error message."""
     try:
-        nb = _run.execute_chapter(**job, progress_bar=False)
+        nb = _run.execute(**job, progress_bar=False)
     except _run.NotebookExecutionError as exc:
         return None, str(exc)
     return nb.metadata["rmtlib"]["runtime_s"], None
 
 
 def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Path, log, jobs: int) -> dict:
-    profiles = _profiles.load_profiles(root / "notebooks" / "profiles.yml")
     failures, todo, executed = [], {}, {}
     for notebook in notebooks:
         chapter = _run.chapter_name(notebook)
-        if profile not in (profiles.get(chapter) or {}):
-            failures.append(f"{chapter}: notebooks/profiles.yml has no '{profile}' profile for it")
-            continue
         try:
-            parameters = _run.resolve_parameters(notebook, profile=profile, profiles=profiles)
-        except (ValueError, TypeError) as exc:
+            block = _run.chapter_profiles(notebook, required=True)
+            parameters = _run.resolve_parameters(notebook, profile=profile)
+        except (ValueError, TypeError, FileNotFoundError) as exc:
             failures.append(f"{chapter}: {exc}")
             continue
-        digest = _run.content_hash(notebook, parameters, profiles.get(chapter))
+        digest = _run.content_hash(notebook, parameters, block)
         output, figures = cache / f"{chapter}.ipynb", cache / "figures" / chapter
         executed[notebook] = _cached(output, figures, digest)
         if executed[notebook] is not None:
@@ -323,10 +320,10 @@ def build_book(root=".", *, profile: str = "full", jobs: int | None = None, log=
     naming the missing page, the failing chapter and its error, or the Sphinx
     warnings that failed the strict build.
     """
-    if profile not in _profiles.PROFILE_NAMES:
-        raise ValueError(f"profile must be one of {list(_profiles.PROFILE_NAMES)}, got {profile!r}")
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"profile must be one of {list(PROFILE_NAMES)}, got {profile!r}")
     root = Path(root).resolve()
-    for required in ("_config.yml", "_toc.yml", "book", "notebooks/profiles.yml"):
+    for required in ("_config.yml", "_toc.yml", "book", f"{NOTEBOOKS_DIR}/profiles.yml"):
         if not (root / required).exists():
             raise BookError(f"{root} has no {required}: run the book command from the repository root")
     entries = toc_entries(yaml.safe_load((root / "_toc.yml").read_text()))

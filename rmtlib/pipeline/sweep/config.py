@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import importlib
 import inspect
@@ -12,6 +11,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from ...run import profiles_file
+from ..runner import ParameterError, check_parameters, notebook_parameters
 from .seeds import canonical_json, task_key
 
 __all__ = ["SweepConfig", "SweepConfigError", "Task", "load_config"]
@@ -175,6 +176,8 @@ def load_config(config) -> SweepConfig:
         target, accepted, notebook_files = _resolve_notebook(data["notebook"], base)
         reserved = {"seed": "the sweep derives each task's notebook seed from the sweep seed"}
     fixed, grid = _check_against_target(target, accepted, reserved, fixed, grid)
+    if kind == "notebook":
+        fixed, grid = _check_notebook_values(base / data["notebook"], fixed, grid, where)
     if len(set(map(canonical_json, itertools.product(*grid.values())))) != math.prod(map(len, grid.values())):
         dup = next(k for k, vs in grid.items() if len(set(map(canonical_json, vs))) != len(vs))
         raise SweepConfigError(f"{where}: grid.{dup} lists the same value twice")
@@ -262,42 +265,51 @@ def _expected_type(annotation, default):
 
 
 def _resolve_notebook(spec, base: Path) -> tuple[str, dict, dict]:
-    """Return the notebook's identity, its parameters, and the files a worker needs to run it."""
+    """Return the notebook's identity, its parameters, and the files a worker needs to run it.
+
+    The parameters are read by the runner's parser (:func:`rmtlib.pipeline.runner.notebook_parameters`),
+    the same as for ``python -m rmtlib run``.
+    """
     if not isinstance(spec, str) or not spec:
         raise SweepConfigError(f"notebook must be the path of an .ipynb file, got {spec!r}")
     path = base / spec
     if not path.is_file():
         raise SweepConfigError(f"notebook {path} does not exist")
-    import papermill
-
     try:
-        declared = papermill.inspect_notebook(str(path))
-    except Exception as exc:
+        declared = notebook_parameters(path)
+    except ValueError as exc:
         raise SweepConfigError(f"cannot read the parameters of notebook {path}: {exc}") from None
     if "seed" not in declared:
         raise SweepConfigError(f"notebook {path} has no parameter 'seed' in its cell tagged parameters")
-    accepted = {name: (_notebook_type(info), False) for name, info in declared.items() if name != "seed"}
+    # names only here; types and values are checked by _check_notebook_values
+    accepted = {name: (None, False) for name in declared if name != "seed"}
     # The files travel with each task, so that workers need no shared disk: the notebook and
-    # the chapters' profiles.yml next to it (read by rmtlib.run.rerun_note).
+    # the chapters' profiles.yml next to it (its rules, and the rerun note's data).
     files = {path.name: path.read_text()}
-    profiles = path.with_name("profiles.yml")
+    profiles = profiles_file(path)
     if profiles.is_file():
-        files["profiles.yml"] = profiles.read_text()
+        files[profiles.name] = profiles.read_text()
     # The notebook's identity is its path as written in the config (relative to the config
     # file), so that task keys do not depend on the directory the sweep is started from.
     return os.path.normpath(spec), accepted, files
 
 
-def _notebook_type(info: dict):
-    """The type of a notebook parameter: its annotation, else that of its default literal."""
-    declared = _SIMPLE_TYPES.get(info.get("inferred_type_name"))
-    if declared is not None:
-        return declared
+def _check_notebook_values(notebook: Path, fixed: dict, grid: dict, where: str) -> tuple[dict, dict]:
+    """Check every value as ``python -m rmtlib run -p`` does, before anything runs.
+
+    Each fixed value and each value of each grid list passes
+    :func:`rmtlib.pipeline.runner.check_parameters` (types, common rules, the chapter's
+    rules in ``profiles.yml``); returns them converted to the parameters' types.
+    """
     try:
-        default = ast.literal_eval(info.get("default", ""))
-    except (ValueError, SyntaxError):  # not a literal (an expression): no type check
-        return None
-    return type(default) if type(default) in (int, float, str, bool) else None
+        fixed = check_parameters(notebook, fixed)
+        grid = {
+            name: [check_parameters(notebook, {name: value})[name] for value in values]
+            for name, values in grid.items()
+        }
+    except (ParameterError, FileNotFoundError) as exc:
+        raise SweepConfigError(f"{where}: {exc}") from None
+    return fixed, grid
 
 
 def _check_against_target(target: str, accepted: dict, reserved: dict, fixed: dict, grid: dict):

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..runner import BLAS_THREAD_VARIABLES, _environment
+from ..runner import NotebookExecutionError, blas_threads_environment
+from ..runner import execute as run_chapter
 from .seeds import notebook_seed, task_rng
 
 __all__ = ["execute", "init_local_worker", "utc_now"]
@@ -29,17 +30,22 @@ _BLAS_PINNED = False
 
 
 def _pin_blas_threads() -> None:
-    """One BLAS/OpenMP thread in this process: the workers, not BLAS, use the cores."""
+    """Apply the runner's BLAS thread rule in this process: one thread unless the user set it.
+
+    See :func:`rmtlib.pipeline.runner.blas_threads_environment`: the workers, not BLAS,
+    use the cores.
+    """
     global _BLAS_PINNED
     if _BLAS_PINNED:
         return
     # The variables reach libraries loaded later (SciPy's OpenBLAS, OpenMP) and subprocesses
-    # (papermill kernels); threadpoolctl reaches those already loaded (NumPy's OpenBLAS).
-    for variable in BLAS_THREAD_VARIABLES:
-        os.environ[variable] = "1"
+    # (notebook kernels); threadpoolctl reaches those already loaded (NumPy's OpenBLAS).
+    environment = blas_threads_environment()
+    os.environ.update(environment)
     import threadpoolctl
 
-    threadpoolctl.threadpool_limits(limits=1)
+    limits = {"blas": environment["OPENBLAS_NUM_THREADS"], "openmp": environment["OMP_NUM_THREADS"]}
+    threadpoolctl.threadpool_limits(limits={api: int(n) for api, n in limits.items() if n.strip().isdigit()})
     _BLAS_PINNED = True
 
 
@@ -111,9 +117,8 @@ def _as_metrics(result) -> dict:
 
 
 def _run_notebook(spec: dict) -> tuple[dict, str | None]:
-    """Execute the notebook with papermill in a scratch folder; metrics from its verdicts."""
+    """Execute the notebook with the chapter runner in a scratch folder; metrics from its verdicts."""
     import nbformat
-    import papermill
 
     from ...verdict import read_verdicts
 
@@ -123,29 +128,18 @@ def _run_notebook(spec: dict) -> tuple[dict, str | None]:
         for name, text in spec["notebook_files"].items():
             Path(scratch, name).write_text(text)
         source = Path(scratch, Path(spec["target"]).name)
-        output = source.with_suffix(".executed.ipynb")
-        # What the kernel sees, as under `python -m rmtlib run` (see rmtlib.pipeline.runner): figures in
-        # the scratch folder, no progress bars, the shipped profiles.yml.
-        environment = {
-            "RMTLIB_FIGURES_DIR": str(Path(scratch, "figures")),
-            "RMTLIB_PROGRESS": "0",
-            "RMTLIB_PROFILE": "sweep",
-            "RMTLIB_PROFILES": str(Path(scratch, "profiles.yml")),
-        }
         try:
-            with _environment(**environment):
-                papermill.execute_notebook(
-                    str(source),
-                    str(output),
-                    parameters={**spec["params"], "seed": seed},
-                    kernel_name=spec["kernel"],
-                    progress_bar=False,
-                    log_output=False,
-                    cwd=scratch,
-                )
-        except papermill.PapermillExecutionError as exc:
-            error = f"{exc.ename}: {exc.evalue}"
-        verdicts = read_verdicts(nbformat.read(output, as_version=4)) if output.exists() else []
+            nb = run_chapter(
+                source,
+                {**spec["params"], "seed": seed},
+                source.with_suffix(".executed.ipynb"),
+                profile="sweep",
+                kernel_name=spec["kernel"],
+                progress_bar=False,
+            )
+        except NotebookExecutionError as exc:
+            error, nb = exc.error, nbformat.read(exc.failed_notebook, as_version=4)
+        verdicts = read_verdicts(nb)
     metrics = {"notebook_seed": float(seed)}
     for v in verdicts:
         label = f"{v.theorem} {v.quantity}"
