@@ -7,7 +7,6 @@ import signal
 import sys
 import threading
 
-from ...progress import progress_enabled
 from .config import SweepConfigError
 from .executors import run_sweep
 
@@ -71,7 +70,7 @@ def run_from_args(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             local_cluster=args.local_cluster,
             connect_timeout=args.connect_timeout,
-            progress=not args.no_progress and progress_enabled(),
+            progress=not args.no_progress,
         )
     except SweepConfigError as exc:
         print(f"rmtlib sweep: error: {exc}", file=sys.stderr)

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..._validation import check_int
 from ...run import profiles_file
 from ..runner import ParameterError, check_parameters, notebook_parameters
 from .seeds import canonical_json, task_key
@@ -137,12 +138,8 @@ def load_config(config) -> SweepConfig:
     name = data.get("name", default_name)
     if not isinstance(name, str) or not name.strip():
         raise SweepConfigError(f"{where}: name must be a non-empty string, got {name!r}")
-    seed = data.get("seed")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise SweepConfigError(f"{where}: seed must be an integer >= 0 (the sweep seed), got {seed!r}")
-    replicates = data.get("replicates", 1)
-    if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
-        raise SweepConfigError(f"{where}: replicates must be an integer >= 1, got {replicates!r}")
+    seed = checked(check_int, data.get("seed"), "seed (the sweep seed)", where=where, minimum=0)
+    replicates = checked(check_int, data.get("replicates", 1), "replicates", where=where, minimum=1)
     fixed = _mapping(data.get("fixed", {}), f"{where}: fixed")
     grid = _mapping(data.get("grid", {}), f"{where}: grid")
     for key, values in grid.items():
@@ -193,6 +190,25 @@ def load_config(config) -> SweepConfig:
         kernel=kernel,
         notebook_files=notebook_files,
     )
+
+
+def checked(check, value, name: str, *, where: str = "", **bounds):
+    """Apply a check of :mod:`rmtlib._validation`; its refusal becomes a :class:`SweepConfigError`.
+
+    Examples
+    --------
+    >>> from rmtlib._validation import check_int
+    >>> checked(check_int, 3, "replicates", minimum=1)
+    3
+    >>> checked(check_int, 0, "replicates", where="sweep.yml", minimum=1)
+    Traceback (most recent call last):
+    ...
+    rmtlib.pipeline.sweep.config.SweepConfigError: sweep.yml: replicates must be >= 1, got 0
+    """
+    try:
+        return check(value, name, **bounds)
+    except (TypeError, ValueError) as exc:
+        raise SweepConfigError(f"{where}: {exc}" if where else str(exc)) from None
 
 
 def _mapping(value, where: str) -> dict:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import numbers
 import os
 import socket
-import sys
 import time
 import uuid
 from collections import Counter
 from pathlib import Path
 
-from .config import SweepConfig, SweepConfigError, load_config
+from ..._validation import check_int, check_real
+from ...progress import progress_bar
+from .config import SweepConfig, SweepConfigError, checked, load_config
 from .store import Store
 from .worker import execute, init_local_worker, utc_now
 
@@ -242,18 +242,11 @@ def run_sweep(
         raise SweepConfigError("give either scheduler (an existing cluster) or local_cluster, not both")
     if workers is not None and (scheduler is not None or local_cluster is not None):
         raise SweepConfigError("workers sets local processes; on a Dask cluster the cluster decides")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise SweepConfigError(f"workers must be an integer >= 1, got {workers!r}")
-    if local_cluster is not None and (
-        isinstance(local_cluster, bool) or not isinstance(local_cluster, int) or local_cluster < 1
-    ):
-        raise SweepConfigError(f"local_cluster must be a number of workers >= 1, got {local_cluster!r}")
-    if (
-        isinstance(connect_timeout, bool)
-        or not isinstance(connect_timeout, numbers.Real)
-        or not connect_timeout > 0
-    ):
-        raise SweepConfigError(f"connect_timeout must be a number of seconds > 0, got {connect_timeout!r}")
+    if workers is not None:
+        workers = checked(check_int, workers, "workers", minimum=1)
+    if local_cluster is not None:
+        local_cluster = checked(check_int, local_cluster, "local_cluster", minimum=1)
+    connect_timeout = checked(check_real, connect_timeout, "connect_timeout", positive=True)
     if scheduler is not None and not isinstance(scheduler, str):
         raise SweepConfigError(f"scheduler must be an address such as tcp://HOST:PORT, got {scheduler!r}")
     tasks = config.tasks()
@@ -261,7 +254,7 @@ def run_sweep(
 
     client = cluster = None
     if scheduler is not None:
-        client = _connect(scheduler, float(connect_timeout))
+        client = _connect(scheduler, connect_timeout)
         executor = f"Dask scheduler {scheduler}"
     elif local_cluster is not None:
         from distributed import Client, LocalCluster
@@ -289,8 +282,6 @@ def run_sweep(
 
 
 def _run(config, tasks, db, dask_executor, client, workers, progress) -> SweepSummary:
-    from tqdm import tqdm
-
     t0 = time.perf_counter()
     finished = db.finished_keys()
     todo = [task for task in tasks if task.key not in finished]
@@ -319,9 +310,7 @@ def _run(config, tasks, db, dask_executor, client, workers, progress) -> SweepSu
     ]
     counts = Counter()
     failures = []
-    bar = tqdm(
-        total=len(todo), desc=config.name, unit="task", disable=not (progress and todo), file=sys.stderr
-    )
+    bar = progress_bar(total=len(todo), desc=config.name, unit="task", enabled=progress and bool(todo))
 
     def on_result(row):
         task = by_key[row["task_key"]]
@@ -333,11 +322,9 @@ def _run(config, tasks, db, dask_executor, client, workers, progress) -> SweepSu
         bar.update()
 
     try:
-        if not todo:
-            pass
-        elif client is not None:
+        if todo and client is not None:
             _run_dask(client, specs, on_result)
-        else:
+        elif todo:
             _run_local(specs, workers, on_result)
     finally:
         bar.close()
