@@ -5,7 +5,8 @@ VALUE`` (values are YAML literals: ``-p N 4000`` is an int, ``-p Ns "[500, 1000]
 a list) and writes ``<output>/<chapter>.ipynb`` and ``<output>/figures/``
 (default output ``_build/runs/<chapter>/``). Parameters are checked before
 anything runs. ``book`` executes every chapter of ``_toc.yml`` (cached by content
-hash) and renders the strict offline site into ``_build/html``. ``sweep`` is
+hash) and renders the strict offline site into ``_build/html`` (``full``) or
+``_build/html-ci`` (``ci``). ``sweep`` is
 :mod:`rmtlib.pipeline.sweep`'s command (see its documentation).
 """
 
@@ -51,7 +52,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     book = commands.add_parser(
-        "book", help="execute the chapters (cached) and build the site into _build/html"
+        "book", help="execute the chapters (cached) and build the site into _build/html (ci: _build/html-ci)"
     )
     book.add_argument(
         "--profile",

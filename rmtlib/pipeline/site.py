@@ -12,7 +12,8 @@
    executed notebooks, the generated status page and run table, the key figure,
    the local MathJax subset in ``_mathjax/mathjax/``);
 4. run ``jupyter-book build --all -W -n --keep-going`` on it, execution off,
-   into ``_build/html`` (removed first, so every build renders from clean).
+   from clean, into the profile's own site folder (:func:`site_dir`): ``_build/html``
+   for ``full``, ``_build/html-ci`` for ``ci``.
 """
 
 from __future__ import annotations
@@ -31,13 +32,24 @@ from .._validation import check_int
 from ..run import NOTEBOOKS_DIR, PROFILE_NAMES
 from . import runner as _run
 
-__all__ = ["BookError", "GENERATED_PAGES", "KEY_FIGURE", "RUNS_TABLE_MARKER", "build_book", "toc_entries"]
+__all__ = [
+    "BookError",
+    "GENERATED_PAGES",
+    "KEY_FIGURE",
+    "RUNS_TABLE_MARKER",
+    "SITE_DIRS",
+    "build_book",
+    "site_dir",
+    "toc_entries",
+]
 
 GENERATED_PAGES = ("book/status",)
 #: The intro's first figure: saved by chapter 05 with ``savefig(fig, "key_figure")``.
 KEY_FIGURE = "key_figure.png"
 #: Line of ``book/reproducibility.md`` replaced by the table of the runs behind the build.
 RUNS_TABLE_MARKER = "<!-- runs-table -->"
+#: Each profile's site folder under ``_build/``: see :func:`site_dir`.
+SITE_DIRS = {"full": "html", "ci": "html-ci"}
 _MATHJAX_FILES = ("tex-mml-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions")
 
 
@@ -277,10 +289,25 @@ def _assemble(root: Path, staging: Path, executed: dict, cache: Path, profile: s
     _copy_mathjax(root, staging, log)
 
 
-def _render(root: Path, staging: Path, log) -> Path:
-    output = root / "_build"
-    for stale in (output / "html", output / ".doctrees"):
-        shutil.rmtree(stale, ignore_errors=True)
+def site_dir(root, profile: str) -> Path:
+    """Return the folder of ``profile``'s site: ``_build/html`` (the ``full`` book) or ``_build/html-ci``.
+
+    Each profile has its own, so that a ``ci`` build (``make test``) never replaces the
+    published book that ``make book`` built.
+
+    Examples
+    --------
+    >>> site_dir("/repo", "full").as_posix(), site_dir("/repo", "ci").as_posix()
+    ('/repo/_build/html', '/repo/_build/html-ci')
+    """
+    return Path(root) / "_build" / SITE_DIRS[profile]
+
+
+def _render(root: Path, staging: Path, profile: str, log) -> Path:
+    # Jupyter Book writes <path-output>/_build/html; each profile renders in its own scratch
+    # folder (from clean), and the result replaces that profile's site only.
+    scratch = root / "_build" / "render" / profile
+    shutil.rmtree(scratch, ignore_errors=True)
     executable = Path(sys.executable).with_name("jupyter-book")
     command = [
         str(executable) if executable.exists() else "jupyter-book",
@@ -290,7 +317,7 @@ def _render(root: Path, staging: Path, log) -> Path:
         "-n",
         "--keep-going",
         "--path-output",
-        str(root),
+        str(scratch),
         str(staging),
     ]
     log("[book] " + " ".join(command[1:]))
@@ -305,10 +332,12 @@ def _render(root: Path, staging: Path, log) -> Path:
         raise BookError(
             f"jupyter-book build failed (exit {process.returncode}); warnings are errors here:\n{summary}"
         )
-    index = output / "html" / "index.html"
-    if not index.is_file():
-        raise BookError(f"jupyter-book finished but {index} is missing")
-    return index
+    rendered, site = scratch / "_build" / "html", site_dir(root, profile)
+    if not (rendered / "index.html").is_file():
+        raise BookError(f"jupyter-book finished but {rendered / 'index.html'} is missing")
+    shutil.rmtree(site, ignore_errors=True)
+    rendered.replace(site)
+    return site / "index.html"
 
 
 def build_book(root=".", *, profile: str = "full", jobs: int | None = None, log=print) -> Path:
@@ -316,7 +345,8 @@ def build_book(root=".", *, profile: str = "full", jobs: int | None = None, log=
 
     Chapters that need executing run ``jobs`` at a time (default: one per available core).
 
-    Returns the path of ``_build/html/index.html``. Raises :class:`BookError`
+    Returns the path of the site's ``index.html``, in :func:`site_dir`: ``_build/html``
+    for ``full``, ``_build/html-ci`` for ``ci``. Raises :class:`BookError`
     naming the missing page, the failing chapter and its error, or the Sphinx
     warnings that failed the strict build.
     """
@@ -333,4 +363,4 @@ def build_book(root=".", *, profile: str = "full", jobs: int | None = None, log=
     executed = _execute_chapters(root, notebooks, profile, cache, log, jobs)
     staging = root / "_build" / "source"
     _assemble(root, staging, executed, cache, profile, log)
-    return _render(root, staging, log)
+    return _render(root, staging, profile, log)
