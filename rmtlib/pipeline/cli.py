@@ -2,12 +2,12 @@
 
 ``run`` executes one chapter with a profile's parameters overridden by ``-p NAME
 VALUE`` (values are YAML literals: ``-p N 4000`` is an int, ``-p Ns "[500, 1000]"``
-a list) and writes ``<output>/<chapter>.ipynb`` and ``<output>/figures/``
-(default output ``_build/runs/<chapter>/``). Parameters are checked before
-anything runs. ``book`` executes every chapter of ``_toc.yml`` (cached by content
-hash) and renders the strict offline site into ``_build/html`` (``full``) or
-``_build/html-ci`` (``ci``). ``sweep`` is
-:mod:`rmtlib.pipeline.sweep`'s command (see its documentation).
+a list) and by ``--params MAPPING`` (a YAML mapping, inline or the path of a file),
+and writes ``<output>/<chapter>.ipynb`` and ``<output>/figures/`` (default output
+``_build/runs/<chapter>/``). Parameters are checked before anything runs. ``book``
+executes every chapter of ``_toc.yml`` (cached by content hash) and renders the
+strict offline site into ``_build/html`` (``full``) or ``_build/html-ci`` (``ci``).
+``sweep`` is :mod:`rmtlib.pipeline.sweep`'s command (see its documentation).
 """
 
 from __future__ import annotations
@@ -37,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         metavar=("NAME", "VALUE"),
         help="override one parameter (repeatable); VALUE is read as a YAML literal",
+    )
+    run.add_argument(
+        "--params",
+        metavar="MAPPING",
+        default=None,
+        help="parameters as a YAML mapping, inline ('{N: 8000, seed: 3}') or the path of a YAML file; "
+        "checked like -p, and a name may not be given both here and with -p",
     )
     run.add_argument(
         "--profile",
@@ -77,7 +84,7 @@ def _run(args) -> int:
 
     notebook = run.find_notebook(args.notebook)
     chapter = run.chapter_name(notebook)
-    overrides = {}
+    overrides = run.parse_parameters(args.params) if args.params is not None else {}
     for name, value in args.parameter:
         if name in overrides:
             raise run.ParameterError(f"parameter {name!r} is given twice")

@@ -57,6 +57,7 @@ __all__ = [
     "notebook_parameters",
     "package_versions",
     "parse_cli_value",
+    "parse_parameters",
     "resolve_parameters",
     "validate_parameters",
 ]
@@ -340,6 +341,28 @@ def validate_parameters(
     return clean
 
 
+class _ValueLoader(yaml.SafeLoader):
+    """How the command line reads YAML (``-p`` values and ``--params``): one loader for both.
+
+    ``1e-3`` is a float (YAML 1.1 alone reads it as a string) and a mapping that names
+    a key twice is refused.
+    """
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+_ValueLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+
+
 def parse_cli_value(text: str):
     """Parse a command-line value as a YAML literal (``4000`` is an int, ``[1, 2]`` a list).
 
@@ -350,12 +373,52 @@ def parse_cli_value(text: str):
     >>> parse_cli_value("[200, 400]"), parse_cli_value("true"), parse_cli_value("1e-3")
     ([200, 400], True, 0.001)
     """
-    if _FLOAT.match(text.strip()):  # YAML 1.1 reads "1e-3" as a string
-        return float(text)
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_ValueLoader)
     except yaml.YAMLError:
         return text
+
+
+def parse_parameters(text: str) -> dict:
+    """Read ``--params MAPPING``: a YAML mapping inline (``'{N: 8000, seed: 3}'``) or a YAML file's path.
+
+    Values are read as ``-p`` values are (:func:`parse_cli_value`), then checked the
+    same way by :func:`resolve_parameters`. An empty text is no parameters; a name
+    given twice, YAML that does not parse and anything but a mapping of names are
+    refused with a :class:`ParameterError`.
+
+    Examples
+    --------
+    >>> parse_parameters("{N: 8000, seed: 3, theta_max: -1e-3, Ns: [100, 200]}")
+    {'N': 8000, 'seed': 3, 'theta_max': -0.001, 'Ns': [100, 200]}
+    >>> parse_parameters("")
+    {}
+    >>> parse_parameters("{N: 1, N: 2}")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    rmtlib.pipeline.runner.ParameterError: --params is not a valid YAML mapping: 'N' is given twice ...
+    """
+    where = "--params"
+    path = Path(text)
+    if text.strip().endswith((".yml", ".yaml")) or (text.strip() and path.is_file()):
+        if not path.is_file():
+            raise FileNotFoundError(f"--params: no parameters file {text!r}")
+        where, text = f"--params {path}", path.read_text()
+    try:
+        values = yaml.load(text, Loader=_ValueLoader)
+    except yaml.YAMLError as exc:
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise ParameterError(f"{where} is not a valid YAML mapping: {problem}{at}") from None
+    if values is None:
+        return {}
+    if not isinstance(values, dict) or not all(isinstance(name, str) for name in values):
+        raise ParameterError(
+            f"{where} must be a YAML mapping of parameter names to values, such as "
+            f"'{{N: 8000, seed: 3}}', got {values!r}"
+        )
+    return values
 
 
 def check_parameters(notebook, values: dict, *, profiles: dict | None = None) -> dict:
