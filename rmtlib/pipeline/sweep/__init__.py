@@ -4,7 +4,7 @@ A sweep is described by a small YAML file (or the equivalent mapping)::
 
     name: spikes_demo                  # optional; default: the file name
     experiment: rmtlib.experiments.sweep_examples:spiked_top_eigenvalue
-    # or: notebook: ../notebooks/03_spikes.ipynb   (run through papermill)
+    # or: notebook: ../notebooks/03_spikes.ipynb   (run as `rmtlib run` runs it)
     seed: 2026                         # the sweep seed, an integer >= 0
     replicates: 3                      # independent seeds per grid point
     fixed: {sigma: 1.0}                # parameters common to every task
@@ -15,8 +15,15 @@ A sweep is described by a small YAML file (or the equivalent mapping)::
 
 ``experiment`` is a name in :mod:`rmtlib.experiments` or ``module:function``;
 the function takes keyword parameters and a keyword ``rng`` and returns a
-``dict`` of floats. A ``notebook`` is executed with papermill; its metrics are
+``dict`` of floats. A ``notebook`` is executed by the chapter runner
+(:func:`rmtlib.pipeline.runner.execute`, as ``python -m rmtlib run`` does), its
+values checked like ``run -p`` values when the configuration loads; its metrics are
 the verdicts it records (:func:`rmtlib.verdict.read_verdicts`).
+
+The modules: :mod:`~.config` (read and check a configuration, list its tasks),
+:mod:`~.seeds` (task keys and generators), :mod:`~.worker` (run one task),
+:mod:`~.store` (the SQLite store, :func:`load_results`), :mod:`~.executors`
+(local processes or Dask, :func:`run_sweep`), :mod:`~.cli` (``python -m rmtlib sweep``).
 
 :func:`run_sweep` runs every task not yet finished in the store, on local
 processes (default) or on a Dask distributed cluster, and appends one row per
