@@ -108,7 +108,7 @@ def rerun_command(chapter: str, parameters: dict) -> str:
     >>> rerun_command("01_semicircle", {"N": 4000, "Ns": [500, 1000], "entries": "gaussian"})
     "python -m rmtlib run notebooks/01_semicircle.ipynb -p N 4000 -p Ns '[500, 1000]' -p entries gaussian"
     """
-    parts = ["python", "-m", "rmtlib", "run", f"notebooks/{chapter}.ipynb"]
+    parts = ["python", "-m", "rmtlib", "run", f"{NOTEBOOKS_DIR}/{chapter}.ipynb"]
     for name, value in parameters.items():
         text = json.dumps(value) if isinstance(value, list | bool) or value is None else str(value)
         text = (

@@ -180,7 +180,7 @@ def _status_page(executed: dict, profile: str) -> str:
         chapter = _run.chapter_name(notebook)
         for v in read_verdicts(nb):
             rows.append(
-                f"| [{chapter}](../notebooks/{chapter}.ipynb) "
+                f"| [{chapter}](../{NOTEBOOKS_DIR}/{chapter}.ipynb) "
                 f"| {_md_cell(v.theorem)} | {_md_cell(v.quantity)} "
                 f"| {v.predicted:.6g} | {v.observed:.6g} | {v.tolerance:.3g} "
                 f"| {'pass' if v.passed else '**FAIL**'} | {v.N} | {v.seeds} | {v.runtime_s:.1f} |"
@@ -210,7 +210,8 @@ def _runs_table(executed: dict) -> str:
         versions = record.get("packages", versions)
         params = ", ".join(f"{k}={v!r}" for k, v in record["parameters"].items())
         rows.append(
-            f"| [{chapter}](../notebooks/{chapter}.ipynb) | `{record['profile']}` | `{_md_cell(params)}` "
+            f"| [{chapter}](../{NOTEBOOKS_DIR}/{chapter}.ipynb) | `{record['profile']}` "
+            f"| `{_md_cell(params)}` "
             f"| {record['runtime_s']:.1f} | {record['packages'].get('rmtlib', '?')} "
             f"| `{record['content_hash'][:12]}` | {record['executed_at']} |"
         )
@@ -262,11 +263,11 @@ def _assemble(root: Path, staging: Path, executed: dict, cache: Path, profile: s
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(root / name, staging / name)
     shutil.copytree(root / "book", staging / "book")
-    (staging / "notebooks").mkdir()
+    (staging / NOTEBOOKS_DIR).mkdir()
     import nbformat
 
     for notebook, nb in executed.items():
-        nbformat.write(nb, str(staging / "notebooks" / notebook.name))
+        nbformat.write(nb, str(staging / NOTEBOOKS_DIR / notebook.name))
     (staging / "book" / "status.md").write_text(_status_page(executed, profile))
     reproducibility = staging / "book" / "reproducibility.md"
     if reproducibility.is_file():
