@@ -1,7 +1,8 @@
 # The two commands of the README:
 #   make book   builds the book (executes the notebooks with the `full` profile) into _build/html
 #   make test   runs the unit tests, executes every notebook with the `ci` profile,
-#               builds the book strictly from clean and checks the site in a browser
+#               builds the book strictly from clean into _build/html-ci (its own folder:
+#               _build/html stays the `full` book) and checks that site in a browser
 # Both create the virtual environment .venv on first use and install what they need:
 # the Python packages (pyproject.toml), MathJax for the offline site (npm, package.json)
 # and, for the browser checks, Debian's chromium (apt-get; sudo when not root).

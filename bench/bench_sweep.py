@@ -1,4 +1,4 @@
-"""Benchmark of rmtlib.sweep: parallel speedup and per-task overhead.
+"""Benchmark of rmtlib.pipeline.sweep: parallel speedup and per-task overhead.
 
 1. CPU-bound sweep: ``--tasks`` dense eigenvalue problems of size ``--N``
    (``rmtlib.experiments.sweep_examples.spiked_top_eigenvalue``), BLAS pinned to one thread

@@ -1,8 +1,8 @@
-"""``python -m rmtlib``: see :mod:`rmtlib.cli`."""
+"""``python -m rmtlib``: see :mod:`rmtlib.pipeline.cli`."""
 
 import sys
 
-from .cli import main
+from .pipeline.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rmtlib.cli import main
+from rmtlib.pipeline.cli import main
 
 PLACEHOLDER = Path(__file__).parent / "data" / "placeholder_chapter.ipynb"
 
@@ -46,6 +46,57 @@ def test_run_refuses_bad_parameters_before_executing(project, capsys, arguments,
     if "twice" not in expected:
         assert "accepted parameters:" in err and "  sigma: float (> 0), default 1.0" in err
     assert not (project / "_build").exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["--params", "{N: 1}"], "N = 1: must be >= 2"),  # checked exactly like -p
+        (["--params", "{sigma: 0, NN: 4}"], "sigma = 0.0: must be > 0\n  unknown parameter 'NN'"),
+        (["--params", "{N: big}"], "N = 'big': expected int, got 'big' (str)"),
+        (["--params", "{seed: 1}", "-p", "seed", "2"], "parameter 'seed' is given twice"),
+        (["--params", "{seed: 1, seed: 2}"], "--params is not a valid YAML mapping: 'seed' is given twice"),
+        (["--params", "{N: [1, 2"], "--params is not a valid YAML mapping"),
+        (["--params", "[1, 2]"], "--params must be a YAML mapping of parameter names to values"),
+        (["--params", "40"], "--params must be a YAML mapping of parameter names to values"),
+        (["--params", "missing.yml"], "--params: no parameters file 'missing.yml'"),
+    ],
+)
+def test_run_params_are_refused_like_p(project, capsys, arguments, expected):
+    assert main(["run", "99_placeholder", *arguments]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and expected in err
+    assert not (project / "_build").exists()
+
+
+def test_run_params_from_a_string_or_a_file_merge_with_p(project, monkeypatch):
+    calls = []
+
+    def fake_execute(notebook, parameters, output, **kwargs):
+        calls.append(parameters)
+        raise KeyboardInterrupt  # stop before a kernel starts: the parameters are what we test
+
+    from rmtlib.pipeline import runner
+
+    monkeypatch.setattr(runner, "execute", fake_execute)
+    (project / "mine.yml").write_text("N: 44\nNs: [5, 6]\nsigma: 1e-1\n")
+    for params in ("{N: 44, Ns: [5, 6], sigma: 1e-1}", "mine.yml", str(project / "mine.yml")):
+        with pytest.raises(KeyboardInterrupt):
+            main(
+                [
+                    "run",
+                    "99_placeholder",
+                    "--profile",
+                    "ci",
+                    "--params",
+                    params,
+                    *["-p", "entries", "rademacher"],
+                ]
+            )
+    assert calls == [{"N": 44, "seed": 2, "Ns": [5, 6], "sigma": 0.1, "entries": "rademacher"}] * 3
+    with pytest.raises(KeyboardInterrupt):
+        main(["run", "99_placeholder", "--profile", "ci", "--params", ""])  # an empty workflow input
+    assert calls[-1] == {"N": 30, "seed": 2}
 
 
 def test_run_names_a_missing_notebook(project, capsys):

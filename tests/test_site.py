@@ -1,4 +1,4 @@
-"""Tests of rmtlib.site: toc reading, cached execution, assembly of the staging tree.
+"""Tests of rmtlib.pipeline.site: toc reading, cached execution, assembly of the staging tree.
 
 The Jupyter Book rendering itself is exercised by ``make test`` (``python -m rmtlib
 book --profile ci`` then ``tests/site/``); here it is replaced by a stub so that the
@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rmtlib import site
+from rmtlib.pipeline import site
 from rmtlib.verdict import read_verdicts
 
 
@@ -44,7 +44,9 @@ def project(tmp_path, monkeypatch) -> Path:
     (tmp_path / "notebooks" / "profiles.yml").write_text("01_tiny:\n  ci: {N: 20}\n  full: {N: 40}\n")
     _tiny_chapter(tmp_path / "notebooks" / "01_tiny.ipynb")
     monkeypatch.setattr(site, "_copy_mathjax", lambda root, staging, log: None)
-    monkeypatch.setattr(site, "_render", lambda root, staging, log: root / "_build" / "html" / "index.html")
+    monkeypatch.setattr(
+        site, "_render", lambda root, staging, profile, log: site.site_dir(root, profile) / "index.html"
+    )
     return tmp_path
 
 
@@ -131,5 +133,31 @@ def test_the_intro_key_figure_must_be_saved_by_a_chapter(project):
 
 def test_a_chapter_without_the_profile_is_named(project):
     (project / "notebooks" / "profiles.yml").write_text("01_tiny:\n  full: {N: 40}\n")
-    with pytest.raises(site.BookError, match="01_tiny: notebooks/profiles.yml has no 'ci' profile"):
+    with pytest.raises(site.BookError, match="01_tiny: profiles.yml has no 'ci' profile for 01_tiny"):
         site.build_book(project, profile="ci", log=lambda line: None)
+
+
+def test_each_profile_renders_into_its_own_site_folder(tmp_path, monkeypatch):
+    """A ci build (make test) leaves the full book that make book built in _build/html."""
+    import subprocess
+
+    class FakeJupyterBook:
+        """Writes what `jupyter-book build --path-output OUT` writes: OUT/_build/html."""
+
+        def __init__(self, command, **kwargs):
+            out = Path(command[command.index("--path-output") + 1])
+            (out / "_build" / "html").mkdir(parents=True)
+            (out / "_build" / "html" / "index.html").write_text(f"built from {command[-1]}")
+            self.stdout, self.returncode = iter(["build succeeded.\n"]), 0
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(subprocess, "Popen", FakeJupyterBook)
+    full = site._render(tmp_path, tmp_path / "staging-full", "full", log=lambda line: None)
+    ci = site._render(tmp_path, tmp_path / "staging-ci", "ci", log=lambda line: None)
+    assert full == tmp_path / "_build" / "html" / "index.html"
+    assert ci == tmp_path / "_build" / "html-ci" / "index.html"
+    assert full.read_text().endswith("staging-full") and ci.read_text().endswith("staging-ci")
+    again = site._render(tmp_path, tmp_path / "staging-ci-2", "ci", log=lambda line: None)
+    assert again.read_text().endswith("staging-ci-2") and full.read_text().endswith("staging-full")

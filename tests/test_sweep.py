@@ -1,4 +1,4 @@
-"""Tests of rmtlib.sweep: configuration checks, seeds, the SQLite store, resume after a
+"""Tests of rmtlib.pipeline.sweep: configuration checks, seeds, the SQLite store, resume after a
 real kill, local processes against a real Dask LocalCluster, notebooks through papermill."""
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ import pytest
 import yaml
 
 from rmtlib.experiments.sweep_examples import spiked_top_eigenvalue, timed_draw
-from rmtlib.sweep import (
+from rmtlib.pipeline.cli import main
+from rmtlib.pipeline.sweep import (
     SweepConfigError,
     load_config,
     load_results,
-    main,
     run_sweep,
     task_rng,
 )
@@ -118,9 +118,9 @@ def test_task_rng_depends_on_seed_params_and_replicate_only():
         ({"grid": {"theta": [1.0]}}, "required parameter(s) N missing"),
         ({"grid": {"N": [60], "theta": [1.0], "rng": [1]}}, "do not set 'rng'"),
         ({"fixed": {"sigma": 1.0, "N": 60}}, "N appear(s) in both fixed and grid"),
-        ({"seed": -1}, "seed must be an integer >= 0"),
-        ({"seed": "7"}, "seed must be an integer >= 0"),
-        ({"replicates": 0}, "replicates must be an integer >= 1"),
+        ({"seed": -1}, "seed (the sweep seed) must be >= 0, got -1"),
+        ({"seed": "7"}, "seed (the sweep seed) must be an integer, got '7'"),
+        ({"replicates": 0}, "replicates must be >= 1, got 0"),
         ({"notebook": "x.ipynb"}, "exactly one of experiment"),
         ({"repeats": 3}, "unknown key(s) repeats"),
         ({"fixed": {"sigma": float("nan")}}, "must be finite"),
@@ -171,7 +171,7 @@ def test_unreachable_scheduler_fails_fast_naming_the_address(tmp_path):
 def test_cli_reports_config_errors_on_one_line(tmp_path, capsys):
     path = tmp_path / "bad.yml"
     path.write_text(yaml.safe_dump({**SPIKE_CONFIG, "experiment": "nope"}))
-    assert main([str(path), "--store", str(tmp_path / "s.sqlite"), "--no-progress"]) == 2
+    assert main(["sweep", str(path), "--store", str(tmp_path / "s.sqlite"), "--no-progress"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("rmtlib sweep: error: unknown experiment 'nope'")
     assert not (tmp_path / "s.sqlite").exists()
@@ -363,6 +363,43 @@ def test_notebook_sweep_records_verdicts_and_failures(tmp_path):
     assert df.loc[1.0, "notebook_seed"] != df.loc[1e-9, "notebook_seed"]
 
 
+def test_notebook_sweeps_are_checked_like_run_before_any_kernel_starts(tmp_path, monkeypatch):
+    """A grid value that `run -p` refuses is refused by the sweep before a store or a kernel exists."""
+    import papermill
+
+    def no_kernel(*args, **kwargs):
+        raise AssertionError("a kernel was started")
+
+    monkeypatch.setattr(papermill, "execute_notebook", no_kernel)
+    store = tmp_path / "s.sqlite"
+    chapter = {"notebook": str(REPO / "notebooks" / "06_rectangular.ipynb"), "seed": 1}
+    for grid, refusal in [
+        ({"N": [300, 1]}, "N = 1: must be >= 100"),  # the chapter's rule in profiles.yml
+        ({"sigma": [1.0, -1.0]}, "sigma = -1.0: must be > 0"),  # a common rule
+        ({"n_seeds": [1]}, "n_seeds = 1: must be >= 2"),
+        ({"N": [2.5]}, "N = 2.5: expected int"),
+    ]:
+        with pytest.raises(SweepConfigError, match=refusal):
+            run_sweep({**chapter, "grid": grid}, store=store, workers=1, progress=False)
+        assert not store.exists()
+    with pytest.raises(SweepConfigError, match="N = 1: must be >= 100"):
+        load_config({**chapter, "fixed": {"N": 1}})
+
+
+@pytest.mark.parametrize(
+    ("chapter", "grid"),
+    [
+        ("02_deformed_wigner", {"toeplitz_a": [0.3, 0.7]}),  # comment: S_ij = a^|i - j|
+        ("03_spikes", {"window_w": [[-1.0, 0.0, 1.0]]}),  # comment: theta = sigma (1 + w N^(-1/3))
+    ],
+)
+def test_parameters_with_any_comment_can_be_swept(chapter, grid):
+    """The sweep reads the parameters cell with the runner's parser: comments with (, ^ or | are fine."""
+    config = load_config({"notebook": str(REPO / "notebooks" / f"{chapter}.ipynb"), "seed": 1, "grid": grid})
+    ((name, values),) = grid.items()
+    assert [task.params[name] for task in config.tasks()] == values
+
+
 def test_refuses_a_store_that_is_not_a_sweep_store(tmp_path):
     garbage = tmp_path / "notes.sqlite"
     garbage.write_bytes(b"not a database " * 100)
@@ -379,18 +416,27 @@ def test_refuses_a_store_that_is_not_a_sweep_store(tmp_path):
         assert [r[0] for r in connection.execute("SELECT name FROM sqlite_master")] == ["measurements"]
 
 
-def test_workers_run_blas_on_one_thread_and_user_modules_work(tmp_path, monkeypatch):
+@pytest.mark.parametrize("user_omp", [None, "2"])
+def test_workers_follow_the_runners_blas_thread_rule_and_user_modules_work(tmp_path, monkeypatch, user_omp):
+    """One BLAS thread per worker unless the user set the variable (the rule of chapter kernels)."""
     (tmp_path / "blas_probe.py").write_text(
         "import os\nimport threadpoolctl\n\n\n"
         "def blas_threads(*, rng):\n"
         "    import scipy.linalg  # loaded after the pinning: reached through the variables\n\n"
         "    info = threadpoolctl.threadpool_info()\n"
-        "    return {'max_threads': max(i['num_threads'] for i in info), 'libraries': len(info),\n"
-        "            'omp': float(os.environ['OMP_NUM_THREADS'])}\n"
+        "    blas = [i['num_threads'] for i in info if i['user_api'] == 'blas']\n"
+        "    return {'blas_threads': max(blas), 'libraries': len(info),\n"
+        "            'omp': float(os.environ['OMP_NUM_THREADS']),\n"
+        "            'openblas': float(os.environ['OPENBLAS_NUM_THREADS'])}\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))  # spawned workers inherit sys.path
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    if user_omp is not None:
+        monkeypatch.setenv("OMP_NUM_THREADS", user_omp)
     config = {"experiment": "blas_probe:blas_threads", "seed": 0, "replicates": 2}
     summary = run_sweep(config, store=tmp_path / "blas.sqlite", workers=2, progress=False)
     assert (summary.done, summary.failed) == (2, 0), summary.to_text()
     df = load_results(tmp_path / "blas.sqlite")
-    assert (df["max_threads"] == 1).all() and (df["omp"] == 1).all() and (df["libraries"] >= 2).all()
+    assert (df["blas_threads"] == 1).all() and (df["openblas"] == 1).all() and (df["libraries"] >= 2).all()
+    assert (df["omp"] == float(user_omp or 1)).all()

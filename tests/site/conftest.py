@@ -1,8 +1,8 @@
 """Fixtures for the checks of the built site (run after `python -m rmtlib book --profile ci`).
 
-The site checked is ``_build/html`` under the repository root, or under
-``$RMTLIB_SITE_ROOT`` when that is set (a project root holding ``_toc.yml`` and
-``_build/html``).
+The site checked is the ``ci`` build, ``_build/html-ci``, under the repository root, or
+under ``$RMTLIB_SITE_ROOT`` when that is set (a project root holding ``_toc.yml`` and
+``_build/``); ``RMTLIB_SITE_PROFILE=full`` checks the ``full`` book in ``_build/html``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rmtlib.site import toc_entries
+from rmtlib.pipeline.site import site_dir, toc_entries
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -25,9 +25,10 @@ def project_root() -> Path:
 
 @pytest.fixture(scope="session")
 def site(project_root) -> Path:
-    html = project_root / "_build" / "html"
+    profile = os.environ.get("RMTLIB_SITE_PROFILE", "ci")
+    html = site_dir(project_root, profile)
     if not (html / "index.html").is_file():
-        pytest.fail(f"no built site at {html}: run `python -m rmtlib book --profile ci` first")
+        pytest.fail(f"no built site at {html}: run `python -m rmtlib book --profile {profile}` first")
     return html
 
 

@@ -5,14 +5,15 @@
 1. read ``_toc.yml``; every entry must exist as ``.md`` or ``.ipynb`` (or be a
    page generated here: ``book/status``), else the build stops and names it;
 2. execute each chapter notebook into ``_build/executed/<profile>/`` with
-   :func:`rmtlib.run.execute_chapter`, unless the executed notebook there carries
-   the same content hash (cells, parameters, rmtlib source) and its figures are
+   :func:`rmtlib.pipeline.runner.execute`, unless the executed notebook there carries
+   the same content hash (cells, parameters, the rmtlib a kernel imports) and its figures are
    present; a failing chapter is reported by name and never cached;
 3. assemble a staging tree ``_build/source/`` (configuration, ``book/``, the
    executed notebooks, the generated status page and run table, the key figure,
    the local MathJax subset in ``_mathjax/mathjax/``);
 4. run ``jupyter-book build --all -W -n --keep-going`` on it, execution off,
-   into ``_build/html`` (removed first, so every build renders from clean).
+   from clean, into the profile's own site folder (:func:`site_dir`): ``_build/html``
+   for ``full``, ``_build/html-ci`` for ``ci``.
 """
 
 from __future__ import annotations
@@ -27,16 +28,28 @@ from pathlib import Path
 
 import yaml
 
-from . import run as _run
-from ._validation import check_int
+from .._validation import check_int
+from ..run import NOTEBOOKS_DIR, PROFILE_NAMES
+from . import runner as _run
 
-__all__ = ["BookError", "GENERATED_PAGES", "KEY_FIGURE", "RUNS_TABLE_MARKER", "build_book", "toc_entries"]
+__all__ = [
+    "BookError",
+    "GENERATED_PAGES",
+    "KEY_FIGURE",
+    "RUNS_TABLE_MARKER",
+    "SITE_DIRS",
+    "build_book",
+    "site_dir",
+    "toc_entries",
+]
 
 GENERATED_PAGES = ("book/status",)
 #: The intro's first figure: saved by chapter 05 with ``savefig(fig, "key_figure")``.
 KEY_FIGURE = "key_figure.png"
 #: Line of ``book/reproducibility.md`` replaced by the table of the runs behind the build.
 RUNS_TABLE_MARKER = "<!-- runs-table -->"
+#: Each profile's site folder under ``_build/``: see :func:`site_dir`.
+SITE_DIRS = {"full": "html", "ci": "html-ci"}
 _MATHJAX_FILES = ("tex-mml-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions")
 
 
@@ -101,26 +114,23 @@ def _cached(output: Path, figures: Path, digest: str):
 def _execute_one(job: dict) -> tuple[float | None, str | None]:
     """Execute one chapter (in a worker process); return its runtime or the error message."""
     try:
-        nb = _run.execute_chapter(**job, progress_bar=False)
+        nb = _run.execute(**job, progress_bar=False)
     except _run.NotebookExecutionError as exc:
         return None, str(exc)
     return nb.metadata["rmtlib"]["runtime_s"], None
 
 
 def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Path, log, jobs: int) -> dict:
-    profiles = _run.load_profiles(root / "notebooks" / "profiles.yml")
     failures, todo, executed = [], {}, {}
     for notebook in notebooks:
         chapter = _run.chapter_name(notebook)
-        if profile not in (profiles.get(chapter) or {}):
-            failures.append(f"{chapter}: notebooks/profiles.yml has no '{profile}' profile for it")
-            continue
         try:
-            parameters = _run.resolve_parameters(notebook, profile=profile, profiles=profiles)
-        except (ValueError, TypeError) as exc:
+            block = _run.chapter_profiles(notebook, required=True)
+            parameters = _run.resolve_parameters(notebook, profile=profile)
+        except (ValueError, TypeError, FileNotFoundError) as exc:
             failures.append(f"{chapter}: {exc}")
             continue
-        digest = _run.content_hash(notebook, parameters, profiles.get(chapter))
+        digest = _run.content_hash(notebook, parameters, block)
         output, figures = cache / f"{chapter}.ipynb", cache / "figures" / chapter
         executed[notebook] = _cached(output, figures, digest)
         if executed[notebook] is not None:
@@ -163,14 +173,14 @@ def _md_cell(value) -> str:
 
 
 def _status_page(executed: dict, profile: str) -> str:
-    from .verdict import read_verdicts
+    from ..verdict import read_verdicts
 
     rows = []
     for notebook, nb in executed.items():
         chapter = _run.chapter_name(notebook)
         for v in read_verdicts(nb):
             rows.append(
-                f"| [{chapter}](../notebooks/{chapter}.ipynb) "
+                f"| [{chapter}](../{NOTEBOOKS_DIR}/{chapter}.ipynb) "
                 f"| {_md_cell(v.theorem)} | {_md_cell(v.quantity)} "
                 f"| {v.predicted:.6g} | {v.observed:.6g} | {v.tolerance:.3g} "
                 f"| {'pass' if v.passed else '**FAIL**'} | {v.N} | {v.seeds} | {v.runtime_s:.1f} |"
@@ -200,7 +210,8 @@ def _runs_table(executed: dict) -> str:
         versions = record.get("packages", versions)
         params = ", ".join(f"{k}={v!r}" for k, v in record["parameters"].items())
         rows.append(
-            f"| [{chapter}](../notebooks/{chapter}.ipynb) | `{record['profile']}` | `{_md_cell(params)}` "
+            f"| [{chapter}](../{NOTEBOOKS_DIR}/{chapter}.ipynb) | `{record['profile']}` "
+            f"| `{_md_cell(params)}` "
             f"| {record['runtime_s']:.1f} | {record['packages'].get('rmtlib', '?')} "
             f"| `{record['content_hash'][:12]}` | {record['executed_at']} |"
         )
@@ -252,11 +263,11 @@ def _assemble(root: Path, staging: Path, executed: dict, cache: Path, profile: s
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(root / name, staging / name)
     shutil.copytree(root / "book", staging / "book")
-    (staging / "notebooks").mkdir()
+    (staging / NOTEBOOKS_DIR).mkdir()
     import nbformat
 
     for notebook, nb in executed.items():
-        nbformat.write(nb, str(staging / "notebooks" / notebook.name))
+        nbformat.write(nb, str(staging / NOTEBOOKS_DIR / notebook.name))
     (staging / "book" / "status.md").write_text(_status_page(executed, profile))
     reproducibility = staging / "book" / "reproducibility.md"
     if reproducibility.is_file():
@@ -279,10 +290,25 @@ def _assemble(root: Path, staging: Path, executed: dict, cache: Path, profile: s
     _copy_mathjax(root, staging, log)
 
 
-def _render(root: Path, staging: Path, log) -> Path:
-    output = root / "_build"
-    for stale in (output / "html", output / ".doctrees"):
-        shutil.rmtree(stale, ignore_errors=True)
+def site_dir(root, profile: str) -> Path:
+    """Return the folder of ``profile``'s site: ``_build/html`` (the ``full`` book) or ``_build/html-ci``.
+
+    Each profile has its own, so that a ``ci`` build (``make test``) never replaces the
+    published book that ``make book`` built.
+
+    Examples
+    --------
+    >>> site_dir("/repo", "full").as_posix(), site_dir("/repo", "ci").as_posix()
+    ('/repo/_build/html', '/repo/_build/html-ci')
+    """
+    return Path(root) / "_build" / SITE_DIRS[profile]
+
+
+def _render(root: Path, staging: Path, profile: str, log) -> Path:
+    # Jupyter Book writes <path-output>/_build/html; each profile renders in its own scratch
+    # folder (from clean), and the result replaces that profile's site only.
+    scratch = root / "_build" / "render" / profile
+    shutil.rmtree(scratch, ignore_errors=True)
     executable = Path(sys.executable).with_name("jupyter-book")
     command = [
         str(executable) if executable.exists() else "jupyter-book",
@@ -292,7 +318,7 @@ def _render(root: Path, staging: Path, log) -> Path:
         "-n",
         "--keep-going",
         "--path-output",
-        str(root),
+        str(scratch),
         str(staging),
     ]
     log("[book] " + " ".join(command[1:]))
@@ -307,10 +333,12 @@ def _render(root: Path, staging: Path, log) -> Path:
         raise BookError(
             f"jupyter-book build failed (exit {process.returncode}); warnings are errors here:\n{summary}"
         )
-    index = output / "html" / "index.html"
-    if not index.is_file():
-        raise BookError(f"jupyter-book finished but {index} is missing")
-    return index
+    rendered, site = scratch / "_build" / "html", site_dir(root, profile)
+    if not (rendered / "index.html").is_file():
+        raise BookError(f"jupyter-book finished but {rendered / 'index.html'} is missing")
+    shutil.rmtree(site, ignore_errors=True)
+    rendered.replace(site)
+    return site / "index.html"
 
 
 def build_book(root=".", *, profile: str = "full", jobs: int | None = None, log=print) -> Path:
@@ -318,14 +346,15 @@ def build_book(root=".", *, profile: str = "full", jobs: int | None = None, log=
 
     Chapters that need executing run ``jobs`` at a time (default: one per available core).
 
-    Returns the path of ``_build/html/index.html``. Raises :class:`BookError`
+    Returns the path of the site's ``index.html``, in :func:`site_dir`: ``_build/html``
+    for ``full``, ``_build/html-ci`` for ``ci``. Raises :class:`BookError`
     naming the missing page, the failing chapter and its error, or the Sphinx
     warnings that failed the strict build.
     """
-    if profile not in _run.PROFILE_NAMES:
-        raise ValueError(f"profile must be one of {list(_run.PROFILE_NAMES)}, got {profile!r}")
+    if profile not in PROFILE_NAMES:
+        raise ValueError(f"profile must be one of {list(PROFILE_NAMES)}, got {profile!r}")
     root = Path(root).resolve()
-    for required in ("_config.yml", "_toc.yml", "book", "notebooks/profiles.yml"):
+    for required in ("_config.yml", "_toc.yml", "book", f"{NOTEBOOKS_DIR}/profiles.yml"):
         if not (root / required).exists():
             raise BookError(f"{root} has no {required}: run the book command from the repository root")
     entries = toc_entries(yaml.safe_load((root / "_toc.yml").read_text()))
@@ -335,4 +364,4 @@ def build_book(root=".", *, profile: str = "full", jobs: int | None = None, log=
     executed = _execute_chapters(root, notebooks, profile, cache, log, jobs)
     staging = root / "_build" / "source"
     _assemble(root, staging, executed, cache, profile, log)
-    return _render(root, staging, log)
+    return _render(root, staging, profile, log)

@@ -2,11 +2,12 @@
 
 ``run`` executes one chapter with a profile's parameters overridden by ``-p NAME
 VALUE`` (values are YAML literals: ``-p N 4000`` is an int, ``-p Ns "[500, 1000]"``
-a list) and writes ``<output>/<chapter>.ipynb`` and ``<output>/figures/``
-(default output ``_build/runs/<chapter>/``). Parameters are checked before
-anything runs. ``book`` executes every chapter of ``_toc.yml`` (cached by content
-hash) and renders the strict offline site into ``_build/html``. ``sweep`` is
-:mod:`rmtlib.sweep`'s command (see its documentation).
+a list) and by ``--params MAPPING`` (a YAML mapping, inline or the path of a file),
+and writes ``<output>/<chapter>.ipynb`` and ``<output>/figures/`` (default output
+``_build/runs/<chapter>/``). Parameters are checked before anything runs. ``book``
+executes every chapter of ``_toc.yml`` (cached by content hash) and renders the
+strict offline site into ``_build/html`` (``full``) or ``_build/html-ci`` (``ci``).
+``sweep`` is :mod:`rmtlib.pipeline.sweep`'s command (see its documentation).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import sweep
+from .sweep import cli as sweep_cli
 
 __all__ = ["main"]
 
@@ -38,6 +39,13 @@ def _parser() -> argparse.ArgumentParser:
         help="override one parameter (repeatable); VALUE is read as a YAML literal",
     )
     run.add_argument(
+        "--params",
+        metavar="MAPPING",
+        default=None,
+        help="parameters as a YAML mapping, inline ('{N: 8000, seed: 3}') or the path of a YAML file; "
+        "checked like -p, and a name may not be given both here and with -p",
+    )
+    run.add_argument(
         "--profile",
         choices=["ci", "full"],
         default="full",
@@ -51,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     book = commands.add_parser(
-        "book", help="execute the chapters (cached) and build the site into _build/html"
+        "book", help="execute the chapters (cached) and build the site into _build/html (ci: _build/html-ci)"
     )
     book.add_argument(
         "--profile",
@@ -66,26 +74,17 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="chapters executed side by side, one BLAS thread each (default: one per core)",
     )
-    sweep.add_parser(commands)  # `sweep`: see rmtlib.sweep
+    sweep_cli.add_parser(commands)  # `sweep`: see rmtlib.pipeline.sweep
     return parser
 
 
-def _resolve_notebook(text: str) -> Path:
-    path = Path(text)
-    if path.suffix != ".ipynb" and not path.exists():
-        path = Path("notebooks") / f"{text}.ipynb"
-    if not path.is_file():
-        raise FileNotFoundError(f"no notebook {text!r} (looked for {path}); chapters live in notebooks/")
-    return path
-
-
 def _run(args) -> int:
-    from . import run
-    from .verdict import read_verdicts
+    from ..verdict import read_verdicts
+    from . import runner as run
 
-    notebook = _resolve_notebook(args.notebook)
+    notebook = run.find_notebook(args.notebook)
     chapter = run.chapter_name(notebook)
-    overrides = {}
+    overrides = run.parse_parameters(args.params) if args.params is not None else {}
     for name, value in args.parameter:
         if name in overrides:
             raise run.ParameterError(f"parameter {name!r} is given twice")
@@ -94,9 +93,7 @@ def _run(args) -> int:
     output_dir = args.output or Path("_build") / "runs" / chapter
     output = output_dir / f"{chapter}.ipynb"
     print(f"running {chapter} with {parameters} (profile {args.profile} + overrides)", file=sys.stderr)
-    nb = run.execute_chapter(
-        notebook, output, parameters=parameters, profile=args.profile, figures_dir=output_dir / "figures"
-    )
+    nb = run.execute(notebook, parameters, output, profile=args.profile, figures_dir=output_dir / "figures")
     for verdict in read_verdicts(nb):
         print(verdict.to_text())
     record = nb.metadata["rmtlib"]
@@ -126,7 +123,7 @@ def main(argv=None) -> int:
     >>> main(["run", "no_such_chapter"])  # prints "error: no notebook 'no_such_chapter' ..."
     2
     """
-    from .run import NotebookExecutionError
+    from .runner import NotebookExecutionError
     from .site import BookError
 
     args = _parser().parse_args(argv)

@@ -1,0 +1,100 @@
+"""``python -m rmtlib sweep CONFIG.yml``: the command line of a sweep, with Ctrl-C and SIGTERM handling."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from .config import SweepConfigError
+from .executors import run_sweep
+
+__all__ = ["add_parser", "run_from_args"]
+
+
+def _add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", help="the sweep's YAML file")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, help="local worker processes (default: all usable cores)")
+    where.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask distributed scheduler"
+    )
+    where.add_argument(
+        "--local-cluster", type=int, metavar="N", help="start a Dask LocalCluster of N workers for this sweep"
+    )
+    parser.add_argument("--store", help="the SQLite store (default: from the config, else NAME.sqlite)")
+    parser.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="wait this long for the scheduler",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+_DESCRIPTION = (
+    "Run a grid of parameters x seeds of an experiment or a notebook, on local processes or a Dask "
+    "cluster, appending one row per finished task to an SQLite store; rerunning skips finished tasks."
+)
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Add the ``sweep`` sub-command to an ``argparse`` sub-parsers object.
+
+    The parser's default ``handler`` is :func:`run_from_args`; the caller runs
+    ``args.handler(args)`` and uses its return value as exit status.
+    """
+    parser = subparsers.add_parser("sweep", help="run a parameter sweep", description=_DESCRIPTION)
+    _add_arguments(parser)
+    parser.set_defaults(handler=run_from_args)
+    return parser
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    """Run the sweep that ``args`` describe.
+
+    Returns the exit status: 0 if every task finished, 1 if some failed, 2 when
+    the sweep could not start (the message goes to stderr), 128 + the signal
+    number when interrupted by Ctrl-C (SIGINT) or SIGTERM.
+    """
+    previous = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
+        summary = run_sweep(
+            args.config,
+            store=args.store,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            local_cluster=args.local_cluster,
+            connect_timeout=args.connect_timeout,
+            progress=not args.no_progress,
+        )
+    except SweepConfigError as exc:
+        print(f"rmtlib sweep: error: {exc}", file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, _Terminated) as exc:
+        signum = exc.signum if isinstance(exc, _Terminated) else signal.SIGINT
+        print(
+            f"\nrmtlib sweep: interrupted ({signal.Signals(signum).name}); the finished tasks are in the "
+            "store: run the same command again to run the rest",
+            file=sys.stderr,
+        )
+        return 128 + signum
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, previous)
+    print(summary.to_text())
+    return 1 if summary.failed else 0
+
+
+class _Terminated(Exception):
+    def __init__(self, signum: int):
+        super().__init__(f"terminated by signal {signum}")
+        self.signum = signum
+
+
+def _terminate(signum, frame):
+    raise _Terminated(signum)

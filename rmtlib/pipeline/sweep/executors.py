@@ -1,0 +1,342 @@
+"""Run the tasks of a sweep on local processes or a Dask cluster, recording each in the store."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+from ..._validation import check_int, check_real
+from ...progress import progress_bar
+from .config import SweepConfig, SweepConfigError, checked, load_config
+from .store import Store
+from .worker import execute, init_local_worker, utc_now
+
+__all__ = ["SweepSummary", "run_sweep"]
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepSummary:
+    """What a call of :func:`run_sweep` did.
+
+    ``done`` tasks ran and finished now, ``skipped`` were already finished in
+    the store, ``failed`` ran and raised; ``failures`` lists ``(params,
+    replicate, error)`` for the failed ones.
+    """
+
+    name: str
+    store: Path
+    executor: str
+    total: int
+    done: int
+    skipped: int
+    failed: int
+    failures: tuple
+    wall_s: float
+
+    def to_text(self) -> str:
+        """A few lines for the terminal: counts, then the failures grouped by reason."""
+        lines = [
+            f"sweep {self.name!r} on {self.executor}: {self.total} tasks - {self.done} done, "
+            f"{self.skipped} skipped (already in the store), {self.failed} failed "
+            f"[{self.wall_s:.1f} s; store {self.store}]"
+        ]
+        by_reason = Counter(error for _, _, error in self.failures)
+        for error, count in by_reason.most_common():
+            params, replicate, _ = next(f for f in self.failures if f[2] == error)
+            lines.append(
+                f"  failed {count} x {error}  (e.g. {_format_params(params)}, replicate {replicate})"
+            )
+        return "\n".join(lines)
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Fail fast, naming the address, when nothing listens there (before Dask retries)."""
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+
+    try:
+        protocol, location = parse_address(address)
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise SweepConfigError(
+            f"scheduler address {address!r} is not of the form tcp://HOST:PORT ({exc})"
+        ) from None
+    if protocol not in ("tcp", "tls"):
+        return
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        raise SweepConfigError(
+            f"cannot reach the Dask scheduler at {address} within {timeout:g} s ({exc}); "
+            f"start one with `dask scheduler` and workers with `dask worker {address}`"
+        ) from None
+
+
+def _connect(scheduler: str, timeout: float):
+    from distributed import Client
+
+    _probe(scheduler, timeout)
+    try:
+        client = Client(scheduler, timeout=timeout, set_as_default=False)
+    except Exception as exc:
+        raise SweepConfigError(
+            f"cannot connect to a Dask scheduler at {scheduler} within {timeout:g} s "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except TimeoutError:
+        client.close()
+        raise SweepConfigError(
+            f"the Dask scheduler at {scheduler} has no workers (waited {timeout:g} s); "
+            f"start some with `dask worker {scheduler} --nthreads 1`"
+        ) from None
+    return client
+
+
+def _run_local(specs: list[dict], workers: int, on_result) -> None:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    context = multiprocessing.get_context("spawn")
+    cancel = context.Event()
+    executor = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=init_local_worker, initargs=(cancel,)
+    )
+    finished = False
+    try:
+        futures = {executor.submit(execute, spec): spec for spec in specs}
+        for future in as_completed(futures):
+            try:
+                row = future.result()
+            except BrokenProcessPool:
+                row = _lost_row(futures[future], f"BrokenProcessPool: {_BROKEN_POOL_HINT}")
+            on_result(row)
+        finished = True
+    finally:
+        if not finished:  # interrupted: stop the workers now, drop what is in flight
+            cancel.set()
+        executor.shutdown(wait=finished, cancel_futures=not finished)
+
+
+_BROKEN_POOL_HINT = (
+    "a worker process died (out of memory, a crash in compiled code, or a script that starts "
+    "a sweep outside `if __name__ == '__main__':`)"
+)
+
+
+def _run_dask(client, specs: list[dict], on_result) -> None:
+    from distributed import as_completed
+
+    token = uuid.uuid4().hex[:8]  # fresh keys: never collide with a cancelled earlier run
+    futures = {
+        client.submit(execute, spec, key=f"rmtlib-sweep-{spec['key']}-{token}"): spec for spec in specs
+    }
+    finished = False
+    try:
+        for future in as_completed(futures, loop=client.loop):
+            try:
+                row = future.result()
+            except Exception as exc:  # e.g. KilledWorker: the task took its worker down
+                row = _lost_row(futures[future], f"{type(exc).__name__}: {exc}")
+            on_result(row)
+        finished = True
+    finally:
+        if not finished:
+            client.cancel(list(futures))
+
+
+def _lost_row(spec: dict, error: str) -> dict:
+    now = utc_now()
+    return {
+        "task_key": spec["key"],
+        "status": "failed",
+        "metrics": None,
+        "error": error,
+        "traceback": None,
+        "wall_s": None,
+        "cpu_s": None,
+        "rmtlib_version": None,
+        "host": None,
+        "started_at": None,
+        "finished_at": now,
+    }
+
+
+def _format_params(params: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in params.items()) or "no parameters"
+
+
+def run_sweep(
+    config,
+    *,
+    store=None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    local_cluster: int | None = None,
+    connect_timeout: float = 10.0,
+    progress: bool = True,
+) -> SweepSummary:
+    """Run every task of a sweep that the store does not hold finished yet.
+
+    Parameters
+    ----------
+    config : str, os.PathLike, mapping or SweepConfig
+        The sweep (see :func:`load_config`).
+    store : str or os.PathLike, optional
+        The SQLite file; default: the config's ``store``, else ``<name>.sqlite``
+        in the current directory. Created (with its folder) only once the
+        configuration and the scheduler have been checked.
+    workers : int, optional
+        Local worker processes (default: the usable cores, at most one per task).
+    scheduler : str, optional
+        Address of a running Dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``; the
+        tasks run on its workers (which must have rmtlib installed).
+    local_cluster : int, optional
+        Start a ``dask.distributed.LocalCluster`` with this many single-threaded
+        worker processes on 127.0.0.1 for this sweep (to try the Dask path).
+    connect_timeout : float, optional
+        Seconds to wait for the scheduler and for its first worker.
+    progress : bool, optional
+        Show a tqdm progress bar (with ETA) on stderr.
+
+    Returns
+    -------
+    SweepSummary
+        Counts of tasks done now, skipped (already finished), failed (with reasons).
+
+    Raises
+    ------
+    SweepConfigError
+        Bad configuration, unknown experiment or parameter, empty grid, wrong
+        types, unreachable scheduler: raised before anything is written.
+
+    Notes
+    -----
+    Each worker process runs with one BLAS/OpenMP thread (the ``*_NUM_THREADS``
+    variables and :mod:`threadpoolctl`), so that ``w`` workers use ``w`` cores.
+    Each finished task is one SQLite transaction: killing the sweep loses only
+    the tasks in flight, and running it again computes only what is missing.
+    Failed tasks are recorded with their error, do not stop the sweep, and are
+    tried again by the next run.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> config = {"name": "demo", "experiment": "rmtlib.experiments.sweep_examples:timed_draw",
+    ...           "seed": 5, "grid": {"delay": [0.0, 0.01]}, "replicates": 2}
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     first = run_sweep(config, store=pathlib.Path(tmp, "s.sqlite"), workers=1, progress=False)
+    ...     again = run_sweep(config, store=pathlib.Path(tmp, "s.sqlite"), workers=1, progress=False)
+    >>> (first.done, first.skipped, again.done, again.skipped)
+    (4, 0, 0, 4)
+    """
+    config = config if isinstance(config, SweepConfig) else load_config(config)
+    if scheduler is not None and local_cluster is not None:
+        raise SweepConfigError("give either scheduler (an existing cluster) or local_cluster, not both")
+    if workers is not None and (scheduler is not None or local_cluster is not None):
+        raise SweepConfigError("workers sets local processes; on a Dask cluster the cluster decides")
+    if workers is not None:
+        workers = checked(check_int, workers, "workers", minimum=1)
+    if local_cluster is not None:
+        local_cluster = checked(check_int, local_cluster, "local_cluster", minimum=1)
+    connect_timeout = checked(check_real, connect_timeout, "connect_timeout", positive=True)
+    if scheduler is not None and not isinstance(scheduler, str):
+        raise SweepConfigError(f"scheduler must be an address such as tcp://HOST:PORT, got {scheduler!r}")
+    tasks = config.tasks()
+    store_path = Path(store) if store is not None else config.store or Path(f"{config.name}.sqlite")
+
+    client = cluster = None
+    if scheduler is not None:
+        client = _connect(scheduler, connect_timeout)
+        executor = f"Dask scheduler {scheduler}"
+    elif local_cluster is not None:
+        from distributed import Client, LocalCluster
+
+        cluster = LocalCluster(
+            n_workers=local_cluster,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+        client = Client(cluster, set_as_default=False)
+        executor = f"Dask LocalCluster ({local_cluster} workers)"
+    try:
+        db = Store(store_path)
+        try:
+            return _run(config, tasks, db, executor if client else None, client, workers, progress)
+        finally:
+            db.close()
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _run(config, tasks, db, dask_executor, client, workers, progress) -> SweepSummary:
+    t0 = time.perf_counter()
+    finished = db.finished_keys()
+    todo = [task for task in tasks if task.key not in finished]
+    if not todo:
+        executor = "no workers (nothing left to run)"
+    elif dask_executor is None:
+        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        workers = max(1, min(workers or usable, len(todo)))
+        executor = f"{workers} local process{'es' if workers > 1 else ''}"
+    else:
+        executor = dask_executor
+    run_id = db.start_run(config, executor)
+    by_key = {task.key: task for task in todo}
+    specs = [
+        {
+            "key": task.key,
+            "kind": config.kind,
+            "target": config.target,
+            "params": task.params,
+            "seed": config.seed,
+            "replicate": task.replicate,
+            "notebook_files": config.notebook_files,
+            "kernel": config.kernel,
+        }
+        for task in todo
+    ]
+    counts = Counter()
+    failures = []
+    bar = progress_bar(total=len(todo), desc=config.name, unit="task", enabled=progress and bool(todo))
+
+    def on_result(row):
+        task = by_key[row["task_key"]]
+        db.record(config, task, row, run_id)
+        counts[row["status"]] += 1
+        if row["status"] == "failed":
+            failures.append((task.params, task.replicate, row["error"]))
+            bar.set_postfix(failed=counts["failed"])
+        bar.update()
+
+    try:
+        if todo and client is not None:
+            _run_dask(client, specs, on_result)
+        elif todo:
+            _run_local(specs, workers, on_result)
+    finally:
+        bar.close()
+        db.finish_run(run_id, counts["done"], len(tasks) - len(todo), counts["failed"])
+    return SweepSummary(
+        name=config.name,
+        store=db.path,
+        executor=executor,
+        total=len(tasks),
+        done=counts["done"],
+        skipped=len(tasks) - len(todo),
+        failed=counts["failed"],
+        failures=tuple(failures),
+        wall_s=time.perf_counter() - t0,
+    )
