@@ -289,27 +289,22 @@ def _equivalent_top(thetas: tuple, N: int, sigma: float, bulk: str) -> np.ndarra
 def growing_outliers(
     *,
     N: int,
-    alpha: float = 0.0,
     family: str = "interval",
-    beta: float = 0.0,
     sigma: float = 1.0,
-    theta_low: float = 2.0,
-    theta_high: float = 4.0,
-    spacing: float = 0.25,
-    n_crowded: int = 6,
-    theta_center: float = 3.0,
     bulk: str = "uniform",
     basis: str = "diagonal",
     entries: str = "gaussian",
     noise_variance_factor: float = 1.0,
     vectors: bool = False,
     rng,
+    **design,
 ) -> GrowingOutliers:
     """``H = W + S``, ``S`` with the ``N - r`` quantiles of ``nu`` and the outliers of one family.
 
     ``nu`` is ``bulk`` (``"uniform"``: ``Uniform[-1, 1]``; ``"semicircle"``: semicircle
-    of radius 1); the outliers are :func:`outlier_design` of ``family`` (all must lie
-    above the separation threshold). ``S = diag(s)`` (``basis="diagonal"``) or
+    of radius 1); the outliers are :func:`outlier_design` of ``family``, with its
+    keyword parameters ``design`` (``alpha``, ``beta``, ``theta_low``, ...; all outliers
+    must lie above the separation threshold). ``S = diag(s)`` (``basis="diagonal"``) or
     ``O diag(s) O^T`` with Haar ``O`` (``basis="haar"``); ``W`` has the entry law
     ``entries`` with variance ``noise_variance_factor * sigma^2`` per entry (times
     ``1/N``): the factor changes the data only, never the predictions, which use
@@ -332,17 +327,7 @@ def growing_outliers(
     check_choice(basis, "basis", ("diagonal", "haar"))
     kurtosis = entry_excess_kurtosis(entries)
     check_generator(rng)
-    thetas = outlier_design(
-        family,
-        N,
-        alpha=alpha,
-        beta=beta,
-        theta_low=theta_low,
-        theta_high=theta_high,
-        spacing=spacing,
-        n_crowded=n_crowded,
-        theta_center=theta_center,
-    )
+    thetas = outlier_design(family, N, **design)
     r = thetas.size
     prediction = outliers.predict_outliers(thetas, nu, sigma)
     if not np.all(prediction.separated):
@@ -393,26 +378,10 @@ def growing_outliers(
 PREDICTORS = ("first_order", "leave_one_out", "equivalent")
 
 
-def outlier_errors(
-    *,
-    N: int,
-    alpha: float = 0.0,
-    family: str = "interval",
-    beta: float = 0.0,
-    sigma: float = 1.0,
-    theta_low: float = 2.0,
-    theta_high: float = 4.0,
-    spacing: float = 0.25,
-    n_crowded: int = 6,
-    theta_center: float = 3.0,
-    bulk: str = "uniform",
-    basis: str = "diagonal",
-    entries: str = "gaussian",
-    noise_variance_factor: float = 1.0,
-    vectors: bool = False,
-    rng,
-) -> dict[str, float]:
+def outlier_errors(*, rng, **params) -> dict[str, float]:
     """Errors of the three predictions for the outliers of one :func:`growing_outliers` matrix.
+
+    ``params`` are the keyword parameters of :func:`growing_outliers` (``N`` is required).
 
     Returns
     -------
@@ -445,24 +414,8 @@ def outlier_errors(
     >>> out["r"], out["max_error_first_order"] < 6 * out["fluctuation"]
     (4.0, True)
     """
-    res = growing_outliers(
-        N=N,
-        alpha=alpha,
-        family=family,
-        beta=beta,
-        sigma=sigma,
-        theta_low=theta_low,
-        theta_high=theta_high,
-        spacing=spacing,
-        n_crowded=n_crowded,
-        theta_center=theta_center,
-        bulk=bulk,
-        basis=basis,
-        entries=entries,
-        noise_variance_factor=noise_variance_factor,
-        vectors=vectors,
-        rng=rng,
-    )
+    res = growing_outliers(rng=rng, **params)
+    sigma = params.get("sigma", 1.0)
     out: dict[str, float] = {"r": float(res.r)}
     fluctuation = sigma / np.sqrt(res.N)
     for name in PREDICTORS:
@@ -481,7 +434,7 @@ def outlier_errors(
     out["bias_top"] = float((res.leave_one_out[0] - res.first_order[0]) / res.sd[0])
     out["bias_sq"] = float(np.sum(((res.leave_one_out - res.first_order) / res.sd) ** 2))
     out["displacement_sum"] = float(np.sum((res.first_order - res.thetas) / res.sd))
-    if vectors:
+    if params.get("vectors", False):
         for name in ("first_order", "equivalent"):
             diff = res.overlap_observed - getattr(res, f"overlap_{name}")
             out[f"overlap_sum_{name}"] = float(diff.sum())
