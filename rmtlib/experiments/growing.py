@@ -391,14 +391,10 @@ def outlier_errors(*, rng, **params) -> dict[str, float]:
         ``|lambda_j - P_j|``), ``z_sum_P`` and ``z_sq_P`` (sum and sum of squares of
         the standardized errors ``(lambda_j - P_j)/sd_j`` over the outliers),
         ``z_bottom_P`` and ``z_top_P`` (the standardized errors of the lowest and the
-        highest outlier), ``rms_scaled_P`` (root mean square of
-        ``(lambda_j - P_j) sigma / (sqrt(N) sd_j)``: the error in units where a
-        single outlier along a basis vector has standard deviation ``sigma/sqrt(N)``,
-        so it decays like ``N^(-1/2)`` where ``P`` holds); ``fluctuation`` =
+        highest outlier); ``fluctuation`` =
         ``sigma/sqrt(N)``; ``min_spacing`` (of the ``theta_j``, ``inf`` for ``r =
         1``); ``bias_bottom`` (the leave-one-out shift of the lowest outlier, in
-        standard deviations; ``bias_top`` the same for the highest; ``bias_sq`` the
-        sum over the outliers of its square), ``displacement_sum`` (sum of
+        standard deviations; ``bias_top`` the same for the highest), ``displacement_sum`` (sum of
         ``(H_sigma(theta_j) - theta_j)/sd_j``: the mean shift, in standard deviations,
         that a relative error of 1 in the displacement ``rho - theta``, i.e. in
         ``sigma^2``, would cause); with ``vectors=True`` also ``overlap_sum_P`` and
@@ -427,12 +423,10 @@ def outlier_errors(*, rng, **params) -> dict[str, float]:
         out[f"z_sq_{name}"] = float(np.sum(z**2))
         out[f"z_bottom_{name}"] = float(z[-1])
         out[f"z_top_{name}"] = float(z[0])
-        out[f"rms_scaled_{name}"] = float(np.sqrt(np.mean((z * fluctuation) ** 2)))
     out["fluctuation"] = float(fluctuation)
     out["min_spacing"] = float(np.min(-np.diff(res.thetas))) if res.r > 1 else float("inf")
     out["bias_bottom"] = float((res.leave_one_out[-1] - res.first_order[-1]) / res.sd[-1])
     out["bias_top"] = float((res.leave_one_out[0] - res.first_order[0]) / res.sd[0])
-    out["bias_sq"] = float(np.sum(((res.leave_one_out - res.first_order) / res.sd) ** 2))
     out["displacement_sum"] = float(np.sum((res.first_order - res.thetas) / res.sd))
     if params.get("vectors", False):
         for name in ("first_order", "equivalent"):
