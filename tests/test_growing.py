@@ -263,3 +263,41 @@ def test_the_verdicts_are_calibrated_at_the_smallest_allowed_sizes():
     assert failures == 0
     assert abs(z.mean()) < 4 / np.sqrt(z.size) + 0.15  # finite-N bias at N = 100 stays small
     assert 0.5 < np.mean(z**2) < 1.6
+
+
+def test_a_sweep_store_replaces_the_many_study():
+    """Rows as a sweep store holds them (parameters and metrics per task) feed every many-family check."""
+    import pandas as pd
+
+    rows = [
+        {
+            "N": N,
+            "alpha": a,
+            "family": "many",
+            "replicate": k,
+            "seed": 2025,
+            "status": "done",
+            **ex.outlier_errors(N=N, alpha=a, family="many", vectors=True, rng=rng(10 * k + N)),
+        }
+        for N in (200, 300)
+        for a in (0.0, 0.5)
+        for k in range(3)
+    ]
+    study = ex.t5_study(
+        sizes=[200],
+        alphas=[],
+        betas=[],
+        seeds=2,
+        dense_N=200,
+        dense_alphas=[],
+        fluct_N=100,
+        fluct_seeds=2,
+        many_rows=pd.DataFrame(rows),
+        rng=rng(),
+    )
+    quantities = {c.quantity for c in ex.t5_checks(study)}
+    assert (
+        "eigenvector overlaps, many outliers: mean error against the deterministic equivalent" in quantities
+    )
+    assert "slope of the scaled RMS error of the equivalent (all alpha)" in quantities
+    assert (study["study"] == "many").sum() == len(rows)

@@ -109,7 +109,7 @@ def t5_study(
     study = pd.DataFrame(rows)
     if many_rows is not None:
         many = many_rows.assign(study="many", model="", exponent=many_rows["alpha"])
-        study = pd.concat([many[[c for c in study.columns if c in many.columns]], study], ignore_index=True)
+        study = pd.concat([many, study], ignore_index=True)
     return study
 
 
