@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from .._validation import check_array, check_int, check_real
 
@@ -216,19 +216,17 @@ def bootstrap_slope(
 
     observed = slope(np.array([np.sqrt(np.mean(a)) for a in arrays]))
     rng = np.random.default_rng(seed)
-    boot = np.empty(n_boot)
     per_replicate = [np.mean(a, axis=1) for a in arrays]  # mean squared error of each replicate
-    for b in range(n_boot):
-        stat = [np.sqrt(np.mean(p[rng.integers(0, p.size, p.size)])) for p in per_replicate]
-        boot[b] = slope(np.array(stat))
+    stats_boot = np.column_stack(
+        [np.sqrt(np.mean(p[rng.integers(0, p.size, (n_boot, p.size))], axis=1)) for p in per_replicate]
+    )
+    centred = logx - logx.mean()
+    boot = np.log(stats_boot) @ centred / np.sum(centred**2)  # least-squares slopes, one per resample
     se = float(np.std(boot, ddof=1))
     if counts is not None:
         counts = check_array(counts, "counts", ndim=1)
         if counts.size != x.size or np.any(counts < 1):
             raise ValueError(f"counts must hold one positive count per x ({x.size})")
-        from scipy import special
-
-        centred = logx - logx.mean()
         var_y = special.polygamma(1, counts / 2.0) / 4.0
         se = max(se, float(np.sqrt(np.sum(centred**2 * var_y)) / np.sum(centred**2)))
     t = _two_sided(level)
