@@ -173,16 +173,16 @@ def test_growing_outliers_refuses_bad_input():
 
 def test_pooled_tests_closed_forms():
     t = stats.norm.isf(5e-4)
-    test = ex.mean_test(3.0, 100, effect=0.5)
+    test = ex.pooled.mean_test(3.0, 100, effect=0.5)
     assert test.tolerance == pytest.approx(t / 10) and test.detectable == pytest.approx(
         (t + 1.2815516) / 10 / 0.5
     )
     # a shift of exactly `detectable` (relative) is rejected with probability 0.9
     shift = test.detectable * 0.5
     assert stats.norm.sf((test.tolerance - shift) * 10) == pytest.approx(0.9, abs=1e-6)
-    var = ex.variance_test(100.0, 100)
+    var = ex.pooled.variance_test(100.0, 100)
     assert var.passed and var.tolerance == pytest.approx(stats.chi2.isf(5e-4, 100) / 100 - 1)
-    assert not ex.variance_test(100 * (1 + 1.01 * var.tolerance), 100).passed
+    assert not ex.pooled.variance_test(100 * (1 + 1.01 * var.tolerance), 100).passed
 
 
 # ----------------------------------------------------------------------------- the chapter's verdicts

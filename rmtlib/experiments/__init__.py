@@ -4,19 +4,26 @@ Everything a chapter or a sweep runs lives here, one module per family of chapte
 :mod:`~rmtlib.experiments.tolerances` (the verdicts' tolerances, next to the
 fluctuation scale they come from), :mod:`~rmtlib.experiments.wigner` (T1-T3),
 :mod:`~rmtlib.experiments.full_rank` (T4), :mod:`~rmtlib.experiments.growing` and
-:mod:`~rmtlib.experiments.growing_checks` (T5; pooled tests in
-:mod:`~rmtlib.experiments.pooled`) and
+:mod:`~rmtlib.experiments.growing_checks` (T5; its pooled tests in
+:mod:`~rmtlib.experiments.pooled`, used by module name) and
 :mod:`~rmtlib.experiments.sweep_examples` (small experiments that show the sweep
 machinery on its own). Each function takes keyword-only parameters and the randomness
 from the required keyword ``rng``, and returns a ``dict`` of floats or a small frozen
 result, so that ``python -m rmtlib sweep`` can call it by name.
 """
 
-from . import full_rank, growing, growing_checks, pooled, sweep_examples, tolerances, wigner
+from . import (
+    full_rank,
+    growing,
+    growing_checks,
+    pooled,  # noqa: F401 (not star-exported: used as experiments.pooled)
+    sweep_examples,
+    tolerances,
+    wigner,
+)
 from .full_rank import *  # noqa: F401,F403
 from .growing import *  # noqa: F401,F403
 from .growing_checks import *  # noqa: F401,F403
-from .pooled import *  # noqa: F401,F403
 from .sweep_examples import *  # noqa: F401,F403
 from .tolerances import *  # noqa: F401,F403
 from .wigner import *  # noqa: F401,F403
@@ -27,6 +34,5 @@ __all__ = [
     *full_rank.__all__,
     *growing.__all__,
     *growing_checks.__all__,
-    *pooled.__all__,
     *sweep_examples.__all__,
 ]
