@@ -2,13 +2,12 @@
 
 import numpy as np
 import pytest
-from scipy import linalg as sla
 from scipy import stats
 
 from rmtlib import experiments as ex
 from rmtlib.laws import DiscreteLaw, Semicircle, Uniform
-from rmtlib.outliers import deterministic_equivalent, predict_outliers
-from rmtlib.samplers import deformed_wigner, spectrum_with_outliers, wigner
+from rmtlib.outliers import predict_outliers
+from rmtlib.samplers import deformed_wigner, wigner
 from rmtlib.spectra import kolmogorov_distance
 from rmtlib.tracy_widom import TW1_MEAN, TW1_SD
 from rmtlib.tridiagonal import tridiagonal_model
@@ -187,65 +186,3 @@ def test_outlier_comparison_refuses_bad_input():
         ex.outlier_comparison(N=100, nu=Uniform(low=-1.0, high=1.0), thetas=[], rng=rng())
     with pytest.raises(TypeError, match="rng"):
         ex.outlier_comparison(N=100, nu=Uniform(low=-1.0, high=1.0), thetas=[3.0], rng=0)
-
-
-# ----------------------------------------------------------------------------- r(N) outliers
-
-
-def test_growing_outliers_equivalent_is_the_library_deterministic_equivalent():
-    N, alpha = 240, 0.5
-    res = ex.growing_outliers(N=N, alpha=alpha, rng=rng(10))
-    assert res.r == round(N**alpha)
-    np.testing.assert_allclose(res.thetas, np.linspace(2.0, 4.0, res.r))
-    s = spectrum_with_outliers(N, bulk=Uniform(low=-1.0, high=1.0), outliers=res.thetas)
-    all_locations = deterministic_equivalent(s, 1.0).eigenvalues  # every quantile, not only the top
-    np.testing.assert_allclose(res.equivalent, all_locations[::-1][: res.r], atol=1e-8)
-    first = predict_outliers(res.thetas, Uniform(low=-1.0, high=1.0), 1.0).rho
-    np.testing.assert_allclose(res.first_order, np.sort(first)[::-1])
-    assert np.all(np.diff(res.observed) <= 0) and res.next_eigenvalue < res.observed[-1]
-
-
-def test_outlier_errors_dense_regime_favours_the_equivalent():
-    """r = N^0.8 outliers: the first-order bias (order r/N) dwarfs the fluctuations."""
-    out = ex.outlier_errors(N=300, alpha=0.8, rng=rng(11))
-    assert out["r"] == round(300**0.8)
-    assert out["fluctuation"] == pytest.approx(1 / np.sqrt(300))
-    t = ex.max_gaussian_quantile(int(out["r"]))
-    assert out["max_error_equivalent"] < t * out["fluctuation"]
-    assert out["max_error_first_order"] > t * out["fluctuation"]
-    assert out["mean_error_equivalent"] <= out["max_error_equivalent"]
-
-
-def test_outlier_errors_single_outlier_within_fluctuations():
-    out = ex.outlier_errors(N=400, alpha=0.0, rng=rng(12))
-    assert out["r"] == 1.0
-    assert out["max_error_first_order"] < ex.max_gaussian_quantile(1) * out["fluctuation"]
-    assert out["max_error_first_order"] == out["mean_error_first_order"]
-
-
-@pytest.mark.parametrize(
-    "bad, error, match",
-    [
-        ({"alpha": 1.5}, ValueError, "alpha"),
-        ({"theta_low": 1.2}, ValueError, "threshold"),
-        ({"theta_low": 4.0, "theta_high": 3.0}, ValueError, "theta_low"),
-        ({"bulk": "cauchy"}, ValueError, "bulk"),
-        ({"N": 2}, ValueError, "N"),
-    ],
-)
-def test_growing_outliers_refuses(bad, error, match):
-    kwargs = {"N": 100, "alpha": 0.5, **bad}
-    with pytest.raises(error, match=match):
-        ex.growing_outliers(**kwargs, rng=rng())
-
-
-def test_growing_outliers_reports_the_top_of_the_spectrum():
-    """The eigenvalues it reports are the top of the full spectrum of the same matrix."""
-    N = 200
-    res = ex.growing_outliers(N=N, alpha=0.25, rng=rng(13))
-    s = spectrum_with_outliers(N, bulk=Uniform(low=-1.0, high=1.0), outliers=res.thetas)
-    H = wigner(N, rng=rng(13))
-    H[np.diag_indices(N)] += s
-    full = sla.eigvalsh(H)[::-1]
-    np.testing.assert_allclose(res.observed, full[: res.r], atol=1e-10)
-    assert res.next_eigenvalue == pytest.approx(full[res.r], abs=1e-10)

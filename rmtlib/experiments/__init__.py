@@ -3,7 +3,9 @@
 Everything a chapter or a sweep runs lives here, one module per family of chapters:
 :mod:`~rmtlib.experiments.tolerances` (the verdicts' tolerances, next to the
 fluctuation scale they come from), :mod:`~rmtlib.experiments.wigner` (T1-T3),
-:mod:`~rmtlib.experiments.full_rank` (T4), :mod:`~rmtlib.experiments.growing` (T5),
+:mod:`~rmtlib.experiments.full_rank` (T4), :mod:`~rmtlib.experiments.growing` and
+:mod:`~rmtlib.experiments.growing_checks` (T5; its pooled tests in
+:mod:`~rmtlib.experiments.pooled`, used by module name),
 :mod:`~rmtlib.experiments.pruning` (T6, T7), :mod:`~rmtlib.experiments.sweep_examples`
 (small experiments that show the sweep machinery on its own) and
 :mod:`~rmtlib.experiments.frames` (the spectra of the book's explorable figures).
@@ -12,10 +14,21 @@ keyword ``rng``, and returns a ``dict`` of floats or a small frozen result, so t
 ``python -m rmtlib sweep`` can call it by name.
 """
 
-from . import frames, full_rank, growing, pruning, sweep_examples, tolerances, wigner
+from . import (
+    frames,
+    full_rank,
+    growing,
+    growing_checks,
+    pooled,  # noqa: F401 (not star-exported: used as experiments.pooled)
+    pruning,
+    sweep_examples,
+    tolerances,
+    wigner,
+)
 from .frames import *  # noqa: F401,F403
 from .full_rank import *  # noqa: F401,F403
 from .growing import *  # noqa: F401,F403
+from .growing_checks import *  # noqa: F401,F403
 from .pruning import *  # noqa: F401,F403
 from .sweep_examples import *  # noqa: F401,F403
 from .tolerances import *  # noqa: F401,F403
@@ -26,6 +39,7 @@ __all__ = [
     *wigner.__all__,
     *full_rank.__all__,
     *growing.__all__,
+    *growing_checks.__all__,
     *pruning.__all__,
     *sweep_examples.__all__,
     *frames.__all__,

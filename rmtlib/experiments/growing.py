@@ -3,6 +3,23 @@
 Each function is one simulation that the chapter plots or checks, written so that a sweep
 can call it too: keyword-only parameters, the randomness from the required keyword
 ``rng``, and a ``dict`` of floats (or a small frozen result) out.
+
+Three designs of the outliers ``theta_j`` of ``S`` (:func:`outlier_design`) separate
+*many* outliers from *crowded* ones:
+
+``"many"``
+    ``r = round(N^alpha)`` outliers with a fixed spacing, ``theta_low + k spacing``:
+    their number grows, they spread over a growing range, their spacing does not shrink;
+``"crowded"``
+    a fixed number ``n_crowded`` of outliers around ``theta_center`` whose spacing
+    shrinks like ``N^(-beta)``: ``spacing (N / 250)^(-beta)``;
+``"interval"``
+    ``r = round(N^alpha)`` outliers equally spaced in the fixed ``[theta_low,
+    theta_high]``: many *and* crowded at once (spacing ``(theta_high - theta_low)/(r - 1)``).
+
+Three predictions of the outliers of ``H`` (:class:`GrowingOutliers`): the first order
+``H_sigma(theta_j)`` with the limit law ``nu``; the leave-one-out correction
+(:func:`leave_one_out_shift`); and the finite-N deterministic equivalent.
 """
 
 from __future__ import annotations
@@ -11,21 +28,42 @@ import dataclasses
 import functools
 
 import numpy as np
+from scipy import special
 
 from .. import free_convolution, laws, outliers, samplers, spectra
-from .._validation import check_choice, check_generator, check_int, check_real
+from .._validation import check_array, check_choice, check_generator, check_int, check_real
 
-__all__ = ["GrowingOutliers", "growing_outliers", "outlier_errors"]
+__all__ = [
+    "FAMILIES",
+    "GrowingOutliers",
+    "crossover_rank",
+    "end_of_cluster_shift",
+    "entry_excess_kurtosis",
+    "growing_outliers",
+    "leave_one_out_shift",
+    "outlier_design",
+    "outlier_errors",
+    "outlier_variance",
+]
+
+FAMILIES = ("many", "crowded", "interval")
+_CROWDED_REFERENCE_N = 250  # the crowded family has spacing `spacing` at this N
 
 
 @dataclasses.dataclass(frozen=True)
 class GrowingOutliers:
-    """The ``r`` top eigenvalues of ``H`` and their two predictions (see :func:`growing_outliers`).
+    """The ``r`` top eigenvalues of one ``H`` and their predictions (see :func:`growing_outliers`).
 
-    All arrays are in decreasing order: ``observed`` (eigenvalues of ``H``),
-    ``first_order`` (``H_sigma(theta_j)`` with the limit law ``nu``) and
+    All arrays have ``r`` entries in decreasing order of ``thetas``: ``observed``
+    (eigenvalues of ``H``), ``first_order`` (``H_sigma(theta_j)`` with the limit law
+    ``nu``), ``leave_one_out`` (first order plus :func:`leave_one_out_shift`),
     ``equivalent`` (the finite-N deterministic equivalent built from the exact
-    spectrum of ``S``).
+    spectrum of ``S``), ``sd`` (the predicted standard deviation of each outlier,
+    :func:`outlier_variance` at the limit overlap), ``overlap_first_order``
+    (``1 - sigma^2 ∫ dnu/(theta_j - x)^2``), ``overlap_equivalent`` (the same integral
+    over the spectrum of ``S`` without ``theta_j``) and ``overlap_observed`` (squared
+    projection of the eigenvector of ``lambda_j`` on that of ``theta_j``; ``nan``
+    unless ``vectors=True``).
     """
 
     N: int
@@ -33,7 +71,12 @@ class GrowingOutliers:
     thetas: np.ndarray
     observed: np.ndarray
     first_order: np.ndarray
+    leave_one_out: np.ndarray
     equivalent: np.ndarray
+    sd: np.ndarray
+    overlap_first_order: np.ndarray
+    overlap_equivalent: np.ndarray
+    overlap_observed: np.ndarray
     edge: float
     next_eigenvalue: float
 
@@ -43,22 +86,202 @@ def _bulk_law(bulk: str):
     return laws.Uniform(low=-1.0, high=1.0) if bulk == "uniform" else laws.Semicircle(sigma=0.5)
 
 
-def _outliers_of_S(N: int, alpha: float, theta_low: float, theta_high: float) -> np.ndarray:
+def outlier_design(
+    family: str,
+    N: int,
+    *,
+    alpha: float = 0.0,
+    beta: float = 0.0,
+    theta_low: float = 2.0,
+    theta_high: float = 4.0,
+    spacing: float = 0.25,
+    n_crowded: int = 6,
+    theta_center: float = 3.0,
+) -> np.ndarray:
+    """The outliers ``theta_j`` of ``S`` of one family (module docstring), increasing.
+
+    Examples
+    --------
+    >>> outlier_design("many", 256, alpha=0.25).tolist()
+    [2.0, 2.25, 2.5, 2.75]
+    >>> outlier_design("crowded", 1000, beta=0.5, n_crowded=3).tolist()
+    [2.875, 3.0, 3.125]
+    >>> outlier_design("interval", 100, alpha=0.5, theta_low=2.0, theta_high=4.0).size
+    10
+    """
+    check_choice(family, "family", FAMILIES)
+    N = check_int(N, "N", minimum=4)
+    alpha = check_real(alpha, "alpha", minimum=0.0, maximum=1.0)
+    beta = check_real(beta, "beta", minimum=0.0, maximum=2.0)
+    spacing = check_real(spacing, "spacing", positive=True)
+    if family == "crowded":
+        r = check_int(n_crowded, "n_crowded", minimum=2)
+        d = spacing * (N / _CROWDED_REFERENCE_N) ** (-beta)
+        return check_real(theta_center, "theta_center") + d * (np.arange(r) - (r - 1) / 2)
     r = min(max(1, round(N**alpha)), N // 2)
+    theta_low = check_real(theta_low, "theta_low")
+    if family == "many":
+        return theta_low + spacing * np.arange(r)
+    theta_high = check_real(theta_high, "theta_high")
+    if not theta_low < theta_high:
+        raise ValueError(f"theta_low must be < theta_high, got {theta_low} and {theta_high}")
+    return np.array([0.5 * (theta_low + theta_high)]) if r == 1 else np.linspace(theta_low, theta_high, r)
+
+
+def leave_one_out_shift(thetas, N: int, nu, sigma: float) -> np.ndarray:
+    """The first correction to ``H_sigma(theta_j)`` from the other outliers: an array like ``thetas``.
+
+    The first-order prediction reads ``theta_j`` against the limit law ``nu`` with
+    mass 1. The spectrum of ``S`` is ``N - r`` bulk values and the ``r - 1`` other
+    outliers; replacing ``G_nu`` by the Cauchy transform of that spectrum (without
+    ``theta_j`` itself) adds, to first order in ``r/N``,
+
+    ``sigma^2/N sum_{k != j} 1/(theta_j - theta_k) - (r/N) sigma^2 G_nu(theta_j)``.
+
+    Examples
+    --------
+    >>> from rmtlib.laws import DiscreteLaw
+    >>> leave_one_out_shift([3.0, 4.0], 100, DiscreteLaw([0.0]), 1.0).round(6).tolist()
+    [-0.016667, 0.005]
+    """
+    theta = check_array(thetas, "thetas", ndim=1, min_size=1)
+    N = check_int(N, "N", minimum=theta.size)
+    sigma = check_real(sigma, "sigma", positive=True)
+    diff = theta[:, None] - theta[None, :]
+    np.fill_diagonal(diff, np.inf)
+    if np.any(diff == 0):
+        raise ValueError("thetas must be distinct")
+    G = -nu.stieltjes(theta + 0j).real
+    return sigma**2 / N * (np.sum(1.0 / diff, axis=1) - theta.size * G)
+
+
+def end_of_cluster_shift(r: int, N: int, *, width: float, sigma: float = 1.0) -> float:
+    """Closed form of the leave-one-out sum at the ends of ``r`` equally spaced outliers.
+
+    For ``r`` outliers equally spaced over an interval of length ``width`` (spacing
+    ``d = width/(r - 1)``), ``sigma^2/N sum_{k != j} 1/(theta_j - theta_k)`` is
+    ``sigma^2 (H_{j-1} - H_{r-j}) / (N d)`` for the ``j``-th from the bottom
+    (``H_m`` the harmonic number): largest in size at the two ends, where it is
+    ``sigma^2 (r - 1) H_{r-1} / (width N)``, about ``sigma^2 (r / (width N)) log r``
+    (``(r/2N) log r`` for ``width = 2``, ``sigma = 1``). Returned: that size (top end
+    pushed up, bottom end down); 0 for ``r = 1``.
+
+    Examples
+    --------
+    >>> round(end_of_cluster_shift(3, 100, width=2.0), 6)  # (1/100)(1/1 + 1/2)
+    0.015
+    """
+    r = check_int(r, "r", minimum=1)
+    N = check_int(N, "N", minimum=r)
+    width = check_real(width, "width", positive=True)
+    sigma = check_real(sigma, "sigma", positive=True)
     if r == 1:
-        return np.array([0.5 * (theta_low + theta_high)])
-    return np.linspace(theta_low, theta_high, r)
+        return 0.0
+    harmonic = float(special.digamma(r) + np.euler_gamma)  # H_{r-1}
+    return sigma**2 * (r - 1) * harmonic / (width * N)
+
+
+def crossover_rank(N: int, *, width: float, sigma: float = 1.0, level: float = 1.0) -> float:
+    """The ``r`` at which :func:`end_of_cluster_shift` reaches ``level`` times ``sigma/sqrt(N)``.
+
+    Below it the first-order prediction is within the fluctuations at the ends of the
+    cluster; above it, it is biased by more. With the leading term ``(r/(width N))
+    log r`` this is ``r log r ~ width sqrt(N) / sigma`` (``2 sqrt(N)`` for the interval
+    ``[2, 4]``, ``sigma = 1``). Solved with the exact harmonic sum, ``r`` real.
+
+    Examples
+    --------
+    >>> r = crossover_rank(2000, width=2.0)
+    >>> round(r, 2), round(end_of_cluster_shift(round(r), 2000, width=2.0) * 2000**0.5, 1)
+    (24.75, 1.0)
+    """
+    N = check_int(N, "N", minimum=4)
+    width = check_real(width, "width", positive=True)
+    sigma = check_real(sigma, "sigma", positive=True)
+    level = check_real(level, "level", positive=True)
+    target = level * sigma / np.sqrt(N)
+
+    def shift(r):  # continuous in r
+        return sigma**2 * (r - 1) * (special.digamma(r) + np.euler_gamma) / (width * N)
+
+    lo, hi = 1.0, float(N)
+    if shift(hi) < target:
+        raise ValueError(f"the end-of-cluster shift stays below {level} sigma/sqrt(N) for every r <= N")
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if shift(mid) < target else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def entry_excess_kurtosis(entries: str = "gaussian", *, df: float = 5.0, sparsity: float = 0.9) -> float:
+    """Excess kurtosis ``E x^4 - 3`` of the unit-variance entries of :mod:`rmtlib.samplers`.
+
+    Examples
+    --------
+    >>> [entry_excess_kurtosis(law) for law in ("gaussian", "rademacher", "uniform")]
+    [0.0, -2.0, -1.2]
+    """
+    check_choice(entries, "entries", samplers.ENTRY_LAWS)
+    if entries == "gaussian":
+        return 0.0
+    if entries == "rademacher":
+        return -2.0
+    if entries == "uniform":
+        return -1.2
+    if entries == "student_t":
+        df = check_real(df, "df")
+        if df <= 4:
+            raise ValueError(f"df must be > 4 for a finite fourth moment, got {df}")
+        return 6.0 / (df - 4.0)
+    sparsity = check_real(sparsity, "sparsity", minimum=0.0, maximum=0.999)
+    return 1.0 / (1.0 - sparsity) - 3.0
+
+
+def outlier_variance(
+    overlap, cauchy, *, N: int, sigma: float = 1.0, basis: str = "diagonal", kurtosis: float = 0.0
+):
+    """Variance of one separated outlier ``lambda_j`` of ``H = W + S``, to leading order in ``1/N``.
+
+    The Schur-complement expansion around the eigenvector ``v`` of ``theta_j`` gives
+    ``(lambda_j - rho_j) / o = <v, W v> - xi``, ``o`` the overlap
+    (``1 - sigma^2 ∫ dnu/(theta - x)^2``) and ``xi`` the centred quadratic form of the
+    other coordinates in the resolvent. With ``kappa`` the excess kurtosis of the
+    entries and ``G = G_nu(theta_j)`` (``cauchy``):
+
+    * ``basis="diagonal"`` (``v`` a basis vector): ``sigma^2/N (o (2 - o) + kappa o^2 (1 - o))``;
+    * ``basis="haar"`` (``v`` delocalized): ``sigma^2/N (2 o + kappa sigma^2 o^2 G^2)``.
+
+    For Gaussian entries these are the two values of
+    :func:`~rmtlib.experiments.outlier_fluctuation_variance`, divided by ``N``.
+
+    Examples
+    --------
+    >>> float(outlier_variance(0.75, 0.5, N=100))  # sigma^2 o (2 - o) / N
+    0.009375
+    >>> float(outlier_variance(0.75, 0.5, N=100, basis="haar"))
+    0.015
+    """
+    o = check_array(overlap, "overlap")
+    if np.any((o <= 0) | (o > 1)):
+        raise ValueError("overlap must lie in (0, 1] (a separated outlier)")
+    G = check_array(cauchy, "cauchy")
+    N = check_int(N, "N", minimum=1)
+    sigma = check_real(sigma, "sigma", positive=True)
+    check_choice(basis, "basis", ("diagonal", "haar"))
+    kurtosis = check_real(kurtosis, "kurtosis", minimum=-2.0)
+    if basis == "diagonal":
+        return sigma**2 / N * (o * (2 - o) + kurtosis * o**2 * (1 - o))
+    return sigma**2 / N * (2 * o + kurtosis * sigma**2 * o**2 * G**2)
 
 
 @functools.lru_cache(maxsize=64)
-def _equivalent_top(N: int, alpha: float, sigma: float, theta_low: float, theta_high: float, bulk: str):
+def _equivalent_top(thetas: tuple, N: int, sigma: float, bulk: str) -> np.ndarray:
     """The ``r`` largest eigenvalue locations of the deterministic equivalent, decreasing.
 
     ``S`` is deterministic, so the result is cached and shared by all matrices of a study.
     """
-    thetas = _outliers_of_S(N, alpha, theta_low, theta_high)
-    s = samplers.spectrum_with_outliers(N, bulk=_bulk_law(bulk), outliers=thetas)
-    top = outliers.deterministic_equivalent(s, sigma).largest(thetas.size)
+    s = samplers.spectrum_with_outliers(N, bulk=_bulk_law(bulk), outliers=np.array(thetas))
+    top = outliers.deterministic_equivalent(s, sigma).largest(len(thetas))
     top.flags.writeable = False
     return top
 
@@ -66,22 +289,27 @@ def _equivalent_top(N: int, alpha: float, sigma: float, theta_low: float, theta_
 def growing_outliers(
     *,
     N: int,
-    alpha: float,
+    family: str = "interval",
     sigma: float = 1.0,
-    theta_low: float = 2.0,
-    theta_high: float = 4.0,
     bulk: str = "uniform",
+    basis: str = "diagonal",
+    entries: str = "gaussian",
+    noise_variance_factor: float = 1.0,
+    vectors: bool = False,
     rng,
+    **design,
 ) -> GrowingOutliers:
-    """``H = W + diag(s)`` with ``r = round(N^alpha)`` outliers of ``S`` in ``[theta_low, theta_high]``.
+    """``H = W + S``, ``S`` with the ``N - r`` quantiles of ``nu`` and the outliers of one family.
 
-    ``s`` = the ``N - r`` quantiles of the bulk law ``nu`` (``"uniform"``:
-    ``Uniform[-1, 1]``; ``"semicircle"``: semicircle of radius 1) followed by ``r``
-    equally spaced outliers (one at the midpoint when ``r = 1``; ``r <= N/2``).
-    Their spacing ``(theta_high - theta_low)/(r - 1)`` falls below the outlier
-    fluctuation ``sigma/sqrt(N)`` once ``r`` exceeds about ``sqrt(N)``: the dense
-    regime. The deterministic equivalent is
-    ``deterministic_equivalent(s, sigma).largest(r)``, computed once per parameter set.
+    ``nu`` is ``bulk`` (``"uniform"``: ``Uniform[-1, 1]``; ``"semicircle"``: semicircle
+    of radius 1); the outliers are :func:`outlier_design` of ``family``, with its
+    keyword parameters ``design`` (``alpha``, ``beta``, ``theta_low``, ...; all outliers
+    must lie above the separation threshold). ``S = diag(s)`` (``basis="diagonal"``) or
+    ``O diag(s) O^T`` with Haar ``O`` (``basis="haar"``); ``W`` has the entry law
+    ``entries`` with variance ``noise_variance_factor * sigma^2`` per entry (times
+    ``1/N``): the factor changes the data only, never the predictions, which use
+    ``sigma``. With ``vectors=True`` the eigenvectors of the outliers are computed
+    and their overlaps returned.
 
     Examples
     --------
@@ -89,61 +317,91 @@ def growing_outliers(
     >>> res = growing_outliers(N=400, alpha=0.5, rng=np.random.default_rng(0))
     >>> res.r, bool(res.next_eigenvalue < res.edge + 0.2)
     (20, True)
-    >>> bool(np.max(np.abs(res.observed - res.equivalent)) < 0.2)
+    >>> bool(np.max(np.abs(res.observed - res.equivalent) / res.sd) < 4)
     True
     """
     N = check_int(N, "N", minimum=4)
-    alpha = check_real(alpha, "alpha", minimum=0.0, maximum=1.0)
     sigma = check_real(sigma, "sigma", positive=True)
-    theta_low = check_real(theta_low, "theta_low")
-    theta_high = check_real(theta_high, "theta_high")
-    if not theta_low < theta_high:
-        raise ValueError(f"theta_low must be < theta_high, got {theta_low} and {theta_high}")
+    factor = check_real(noise_variance_factor, "noise_variance_factor", positive=True)
     nu = _bulk_law(bulk)
+    check_choice(basis, "basis", ("diagonal", "haar"))
+    kurtosis = entry_excess_kurtosis(entries)
     check_generator(rng)
-    thetas = _outliers_of_S(N, alpha, theta_low, theta_high)
+    thetas = outlier_design(family, N, **design)
     r = thetas.size
     prediction = outliers.predict_outliers(thetas, nu, sigma)
     if not np.all(prediction.separated):
         raise ValueError(
-            f"theta_low = {theta_low} is below the threshold {prediction.threshold_right:.4g} for "
-            f"bulk = {bulk!r}, sigma = {sigma}: every outlier must separate"
+            f"the lowest outlier {thetas.min():.4g} is below the threshold {prediction.threshold_right:.4g} "
+            f"for bulk = {bulk!r}, sigma = {sigma}: every outlier must separate "
+            "(raise theta_low or theta_center)"
         )
     s = samplers.spectrum_with_outliers(N, bulk=nu, outliers=thetas)
-    H = samplers.deformed_wigner(s, sigma=sigma, basis="diagonal", rng=rng)
-    values = np.sort(spectra.top_eigvalsh(H, r + 1))[::-1]
+    H, U = samplers.deformed_wigner(
+        s, sigma=sigma * np.sqrt(factor), basis=basis, entries=entries, return_basis=True, rng=rng
+    )
+    order = np.argsort(thetas)[::-1]  # decreasing
+    if vectors:
+        values, vecs = spectra.top_eigvalsh(H, r + 1, return_vectors=True)
+        values, vecs = values[::-1], vecs[:, ::-1]
+        directions = U[:, N - r :][:, order]  # eigenvectors of theta_j of S, decreasing theta
+        overlap_observed = np.sum(directions * vecs[:, :r], axis=0) ** 2
+    else:
+        values = np.sort(spectra.top_eigvalsh(H, r + 1))[::-1]
+        overlap_observed = np.full(r, np.nan)
+    theta_dec = thetas[order]
+    G = -nu.stieltjes(theta_dec + 0j).real
+    integral = nu.stieltjes_derivative(theta_dec + 0j).real  # ∫ dnu/(theta - x)^2
+    diff = theta_dec[:, None] - theta_dec[None, :]
+    np.fill_diagonal(diff, np.inf)
+    overlap_equivalent = 1 - sigma**2 * ((1 - r / N) * integral + np.sum(diff**-2.0, axis=1) / N)
+    overlap_first = np.asarray(prediction.overlap, dtype=float)[order]
+    variance = outlier_variance(overlap_first, G, N=N, sigma=sigma, basis=basis, kurtosis=kurtosis)
+    first = np.asarray(prediction.rho, dtype=float)[order]
     return GrowingOutliers(
         N=N,
         r=r,
-        thetas=thetas,
+        thetas=theta_dec,
         observed=values[:r],
-        first_order=np.sort(np.asarray(prediction.rho, dtype=float))[::-1],
-        equivalent=np.array(_equivalent_top(N, alpha, sigma, theta_low, theta_high, bulk)),
+        first_order=first,
+        leave_one_out=first + leave_one_out_shift(theta_dec, N, nu, sigma),
+        equivalent=np.array(_equivalent_top(tuple(thetas.tolist()), N, sigma, bulk)),
+        sd=np.sqrt(variance),
+        overlap_first_order=overlap_first,
+        overlap_equivalent=overlap_equivalent,
+        overlap_observed=overlap_observed,
         edge=float(free_convolution.FreeConvolutionSemicircle(nu, sigma).support()[-1][1]),
         next_eigenvalue=float(values[r]),
     )
 
 
-def outlier_errors(
-    *,
-    N: int,
-    alpha: float,
-    sigma: float = 1.0,
-    theta_low: float = 2.0,
-    theta_high: float = 4.0,
-    bulk: str = "uniform",
-    rng,
-) -> dict[str, float]:
-    """Errors of the two predictions for the ``r = N^alpha`` outliers of :func:`growing_outliers`.
+PREDICTORS = ("first_order", "leave_one_out", "equivalent")
+
+
+def outlier_errors(*, rng, **params) -> dict[str, float]:
+    """Errors of the three predictions for the outliers of one :func:`growing_outliers` matrix.
+
+    ``params`` are the keyword parameters of :func:`growing_outliers` (``N`` is required).
 
     Returns
     -------
     dict
-        ``r``; ``max_error_first_order`` and ``mean_error_first_order``
-        (``max_j`` and mean of ``|lambda_j - H_sigma(theta_j)|``, both sorted in
-        decreasing order); ``max_error_equivalent`` and ``mean_error_equivalent``
-        (the same against the deterministic equivalent); ``fluctuation`` =
-        ``sigma/sqrt(N)``, the scale of one outlier's fluctuations.
+        ``r``; for each predictor ``P`` in ``first_order``, ``leave_one_out``,
+        ``equivalent``: ``max_error_P`` and ``mean_error_P`` (``max_j`` and mean of
+        ``|lambda_j - P_j|``), ``z_sum_P`` and ``z_sq_P`` (sum and sum of squares of
+        the standardized errors ``(lambda_j - P_j)/sd_j`` over the outliers),
+        ``z_bottom_P`` and ``z_top_P`` (the standardized errors of the lowest and the
+        highest outlier); ``fluctuation`` =
+        ``sigma/sqrt(N)``; ``min_spacing`` (of the ``theta_j``, ``inf`` for ``r =
+        1``); ``bias_bottom`` (the leave-one-out shift of the lowest outlier, in
+        standard deviations; ``bias_top`` the same for the highest), ``displacement_sum`` (sum of
+        ``(H_sigma(theta_j) - theta_j)/sd_j``: the mean shift, in standard deviations,
+        that a relative error of 1 in the displacement ``rho - theta``, i.e. in
+        ``sigma^2``, would cause); with ``vectors=True`` also ``overlap_sum_P`` and
+        ``overlap_sq_P`` for ``P`` in ``first_order``, ``equivalent`` (sum and sum of
+        squares of observed minus predicted overlaps) and ``overlap_deficit_sum``
+        (sum of ``1 - overlap``: the effect of a relative error of 1 in
+        ``sigma^2 ∫ dnu/(theta - x)^2``).
 
     Examples
     --------
@@ -152,16 +410,28 @@ def outlier_errors(
     >>> out["r"], out["max_error_first_order"] < 6 * out["fluctuation"]
     (4.0, True)
     """
-    res = growing_outliers(
-        N=N, alpha=alpha, sigma=sigma, theta_low=theta_low, theta_high=theta_high, bulk=bulk, rng=rng
-    )
-    first = np.abs(res.observed - res.first_order)
-    equiv = np.abs(res.observed - res.equivalent)
-    return {
-        "r": float(res.r),
-        "max_error_first_order": float(first.max()),
-        "mean_error_first_order": float(first.mean()),
-        "max_error_equivalent": float(equiv.max()),
-        "mean_error_equivalent": float(equiv.mean()),
-        "fluctuation": float(sigma / np.sqrt(res.N)),
-    }
+    res = growing_outliers(rng=rng, **params)
+    sigma = params.get("sigma", 1.0)
+    out: dict[str, float] = {"r": float(res.r)}
+    fluctuation = sigma / np.sqrt(res.N)
+    for name in PREDICTORS:
+        err = res.observed - getattr(res, name)
+        z = err / res.sd
+        out[f"max_error_{name}"] = float(np.max(np.abs(err)))
+        out[f"mean_error_{name}"] = float(np.mean(np.abs(err)))
+        out[f"z_sum_{name}"] = float(z.sum())
+        out[f"z_sq_{name}"] = float(np.sum(z**2))
+        out[f"z_bottom_{name}"] = float(z[-1])
+        out[f"z_top_{name}"] = float(z[0])
+    out["fluctuation"] = float(fluctuation)
+    out["min_spacing"] = float(np.min(-np.diff(res.thetas))) if res.r > 1 else float("inf")
+    out["bias_bottom"] = float((res.leave_one_out[-1] - res.first_order[-1]) / res.sd[-1])
+    out["bias_top"] = float((res.leave_one_out[0] - res.first_order[0]) / res.sd[0])
+    out["displacement_sum"] = float(np.sum((res.first_order - res.thetas) / res.sd))
+    if params.get("vectors", False):
+        for name in ("first_order", "equivalent"):
+            diff = res.overlap_observed - getattr(res, f"overlap_{name}")
+            out[f"overlap_sum_{name}"] = float(diff.sum())
+            out[f"overlap_sq_{name}"] = float(np.sum(diff**2))
+        out["overlap_deficit_sum"] = float(np.sum(1.0 - res.overlap_equivalent))
+    return out
