@@ -80,6 +80,8 @@ def test_failed_verdicts_failed_runs_and_missing_chapters_fail(tmp_path):
 
 def test_nothing_found_is_a_failure(tmp_path):
     assert summary.summarize(summary.collect([tmp_path / "absent"]))[1] is False
+    text, ok = summary.summarize({}, ["03_c"])
+    assert not ok and "| theorem |" not in text  # no empty verdict table
 
 
 def test_command_line_prints_the_table_and_sets_the_exit_status(tmp_path):
