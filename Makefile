@@ -9,6 +9,9 @@
 
 PYTHON ?= python3
 VENV ?= .venv
+# cffconvert (validates CITATION.cff) pins jsonschema<4, which JupyterLab cannot use:
+# it lives in an environment of its own (pyproject.toml's `citation` dependency group)
+CFF_VENV ?= .venv-cff
 PY := $(VENV)/bin/python
 PROFILE ?= full
 NPM ?= npm
@@ -18,12 +21,18 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: book test unit site clean venv
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed $(CFF_VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[book,dev]"
+	touch $@
+
+$(CFF_VENV)/.installed: pyproject.toml
+	test -x $(CFF_VENV)/bin/python || $(PYTHON) -m venv $(CFF_VENV)
+	$(CFF_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CFF_VENV)/bin/python -m pip install --quiet --group citation
 	touch $@
 
 $(MATHJAX): package.json package-lock.json

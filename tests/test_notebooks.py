@@ -40,7 +40,7 @@ def code_cells(nb):
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_opens_with_a_cited_theorem(chapter):
-    first = read(chapter).cells[0]
+    first = read(chapter).cells[1]  # cells[0] is the setup cell (tests/test_setup_cell.py)
     assert first.cell_type == "markdown" and first.source.startswith("# T")
     assert "```{prf:theorem}" in first.source
     assert "**Status" in first.source  # classical theorem, the paper's setting, or our finding
