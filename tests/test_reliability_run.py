@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from reliability import NOT_FIXED, TINY, assert_one_line_error, cli, finish, make_project, start
+from reliability import TINY, assert_one_line_error, cli, finish, make_project, start
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -28,7 +28,6 @@ def _run(project: Path, *arguments: str, **kwargs):
 # --------------------------------------------------------------------------- item 1, 2, 3
 
 
-@NOT_FIXED
 def test_item1_output_folder_with_foreign_files_is_refused_and_kept(project):
     mine = project / "mine" / "figures"
     mine.mkdir(parents=True)
@@ -48,7 +47,6 @@ def test_item1_a_folder_the_runner_made_is_reused(project):
     assert executed["metadata"]["rmtlib"]["parameters"]["N"] == 30
 
 
-@NOT_FIXED
 def test_item2_output_onto_the_source_notebook_is_refused(project):
     source = project / "notebooks" / f"{TINY}.ipynb"
     before = source.read_bytes()
@@ -58,7 +56,6 @@ def test_item2_output_onto_the_source_notebook_is_refused(project):
     assert not (project / "notebooks" / "figures").exists()
 
 
-@NOT_FIXED
 def test_item3_two_runs_into_one_folder_at_once_the_second_is_refused(project):
     first = start(project, "run", TINY, "--profile", "ci", "-p", "delay", "6", "--output", "out")
     first.stderr.readline()  # "running ..." is printed once the first run holds the folder
@@ -72,7 +69,6 @@ def test_item3_two_runs_into_one_folder_at_once_the_second_is_refused(project):
 # --------------------------------------------------------------------------- item 9
 
 
-@NOT_FIXED
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
@@ -90,7 +86,6 @@ def test_item9_parameter_values_are_yaml_1_2(project, name, text, expected):
     assert expected in result.stderr and "unknown parameter 'zz_unknown'" in result.stderr
 
 
-@NOT_FIXED
 def test_item9_a_leading_zero_value_runs_as_decimal(project):
     result = _run(project, "-p", "N", "040", "-p", "seed", "07", "--output", "out")
     assert result.returncode == 0, result.stderr[-2000:]
@@ -101,7 +96,6 @@ def test_item9_a_leading_zero_value_runs_as_decimal(project):
 # --------------------------------------------------------------------------- item 13
 
 
-@NOT_FIXED
 @pytest.mark.parametrize(
     ("chapter", "name", "text"),
     [
@@ -128,9 +122,7 @@ def test_item13_impossible_values_are_refused_before_running(tmp_path, chapter, 
 _SIZE = re.compile(r"^(N|M|.*_N|N_.*|.*sizes|hidden)$")
 
 
-@pytest.mark.parametrize(
-    "chapter", [c if c == "04_full_rank_outliers" else pytest.param(c, marks=NOT_FIXED) for c in CHAPTERS]
-)
+@pytest.mark.parametrize("chapter", CHAPTERS)
 def test_item13_every_parameter_of_every_chapter_has_a_rule(tmp_path, chapter):
     result = cli(REPO, "run", chapter, "-p", "zz_unknown", "1", "--output", str(tmp_path / "o"))
     assert result.returncode == 2
@@ -147,7 +139,6 @@ def test_item13_every_parameter_of_every_chapter_has_a_rule(tmp_path, chapter):
 # --------------------------------------------------------------------------- item 16
 
 
-@NOT_FIXED
 def test_item16_a_dead_kernel_is_one_line_naming_the_chapter_and_keeps_the_notebook(project):
     result = _run(project, "-p", "die", "true", "--output", "out")
     line = assert_one_line_error(result, 1, TINY, "kernel")
@@ -156,7 +147,6 @@ def test_item16_a_dead_kernel_is_one_line_naming_the_chapter_and_keeps_the_noteb
     assert not (project / "out" / f"{TINY}.ipynb").exists()
 
 
-@NOT_FIXED
 @pytest.mark.parametrize("where", ["a_file", "/dev/null", "/dev/null/below", "a_file/below"])
 def test_item16_an_impossible_output_is_one_line(project, where):
     (project / "a_file").write_text("not a folder")
