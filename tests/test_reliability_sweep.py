@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from reliability import NOT_FIXED, assert_one_line_error, cli, finish, start
+from reliability import assert_one_line_error, cli, finish, start
 
 DRAW = "rmtlib.experiments.sweep_examples:timed_draw"
 SPIKES = "rmtlib.experiments.sweep_examples:spiked_top_eigenvalue"
@@ -33,7 +33,6 @@ def _draw(tmp_path: Path, name="demo", values="[1, 2]", delay=0.0, store="demo.s
 # --------------------------------------------------------------------------- item 14
 
 
-@NOT_FIXED
 def test_item14_a_duplicate_key_in_a_sweep_is_refused(tmp_path):
     config = _config(
         tmp_path / "dup.yml",
@@ -44,7 +43,6 @@ def test_item14_a_duplicate_key_in_a_sweep_is_refused(tmp_path):
     assert not (tmp_path / "dup.sqlite").exists()
 
 
-@NOT_FIXED
 def test_item14_a_duplicate_key_in_profiles_is_refused(tmp_path):
     from reliability import TINY, make_project
 
@@ -75,7 +73,6 @@ def test_item15_a_sweep_with_failed_tasks_exits_non_zero(tmp_path, executor):
         ]
 
 
-@NOT_FIXED
 def test_item15_a_store_is_bound_to_its_configuration(tmp_path):
     first = cli(tmp_path, "sweep", str(_draw(tmp_path)), "--workers", "1", "--no-progress")
     assert first.returncode == 0, first.stderr
@@ -97,7 +94,6 @@ def test_item15_a_store_is_bound_to_its_configuration(tmp_path):
     assert renamed.returncode == 0, renamed.stderr
 
 
-@NOT_FIXED
 def test_item15_two_sweeps_on_one_store_at_once_the_second_is_refused(tmp_path):
     slow = _draw(tmp_path, values="[1, 2]", delay=3.0)
     first = start(tmp_path, "sweep", str(slow), "--workers", "1", "--no-progress")
@@ -133,7 +129,6 @@ def not_a_scheduler():
     server.server_close()
 
 
-@NOT_FIXED
 def test_item16_the_connect_timeout_holds(tmp_path, not_a_scheduler):
     config = _draw(tmp_path)
     t0 = time.monotonic()
@@ -154,7 +149,6 @@ def test_item16_the_connect_timeout_holds(tmp_path, not_a_scheduler):
     assert not (tmp_path / "demo.sqlite").exists()
 
 
-@NOT_FIXED
 def test_item16_ctrl_c_before_any_task_says_so(tmp_path, not_a_scheduler):
     config = _draw(tmp_path)
     process = start(
