@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import nbformat
-import pytest
 
 TINY = "98_tiny"
 # A chapter that saves one figure and can be asked to sleep or to kill its own kernel.
@@ -91,7 +90,3 @@ def assert_one_line_error(result: subprocess.CompletedProcess, code: int, *fragm
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
     return lines[0]
-
-
-#: Marks a regression test of a defect that is not fixed yet (removed as each is fixed).
-NOT_FIXED = pytest.mark.xfail(strict=True, reason="defect not fixed yet")

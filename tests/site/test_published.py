@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-NOT_FIXED = pytest.mark.xfail(strict=True, reason="defect not fixed yet")
-
 BINARY = {".png", ".jpg", ".jpeg", ".gif", ".ico", ".woff", ".woff2", ".ttf", ".eot", ".pdf", ".svgz"}
 
 
@@ -37,7 +35,6 @@ def _machine_paths(project_root: Path) -> list[str]:
     return sorted(c for c in candidates if len(c) > 1)
 
 
-@NOT_FIXED
 def test_no_stderr_block_in_any_page(published):
     bad = [
         str(f) for f in published if f.suffix == ".html" and "output stderr" in f.read_text(errors="ignore")
@@ -45,7 +42,6 @@ def test_no_stderr_block_in_any_page(published):
     assert not bad, f"pages that show stderr output: {bad}"
 
 
-@NOT_FIXED
 def test_no_stderr_output_in_any_downloadable_notebook(published):
     bad = [
         str(f)
@@ -55,7 +51,6 @@ def test_no_stderr_output_in_any_downloadable_notebook(published):
     assert not bad, f"notebooks that carry stderr output: {bad}"
 
 
-@NOT_FIXED
 def test_no_path_of_the_build_machine_in_any_published_file(published, project_root):
     paths = _machine_paths(project_root)
     bad = []
