@@ -11,42 +11,15 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from tiny_book import write_chapter
 
 from rmtlib.pipeline import runner, site
 from rmtlib.verdict import VERDICT_KEY, read_verdicts
 
 
-def _chapter(path: Path, extra: str = "") -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Tiny chapter"),
-        nbformat.v4.new_code_cell("N = 10", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(
-            "from rmtlib import verdict\n"
-            "verdict.check('T0', 'identity', predicted=1.0, observed=1.0 + 1 / N, tolerance=0.5, N=N)\n"
-            + extra
-        ),
-    ]
-    nbformat.write(nb, str(path))
-
-
 @pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
-    (tmp_path / "book").mkdir()
-    (tmp_path / "notebooks").mkdir()
-    (tmp_path / "_config.yml").write_text("title: tiny\n")
-    (tmp_path / "_toc.yml").write_text(
-        "format: jb-book\nroot: book/intro\nchapters:\n  - file: notebooks/01_tiny\n  - file: book/status\n"
-    )
-    (tmp_path / "book" / "intro.md").write_text("# Intro\n")
-    (tmp_path / "notebooks" / "profiles.yml").write_text("01_tiny:\n  ci: {N: 20}\n  full: {N: 40}\n")
-    _chapter(tmp_path / "notebooks" / "01_tiny.ipynb")
-    monkeypatch.setattr(site, "_copy_mathjax", lambda root, staging, log: None)
-    monkeypatch.setattr(
-        site, "_render", lambda root, staging, profile, log: site.site_dir(root, profile) / "index.html"
-    )
-    return tmp_path
+def project(tiny_book) -> Path:
+    return tiny_book
 
 
 def _build(project: Path) -> list[str]:
@@ -122,7 +95,7 @@ def test_item5_a_cache_entry_edited_by_hand_is_re_executed(project):
 
 def test_item5_a_failed_verdict_is_never_published(project):
     # a chapter that records a failing verdict but carries on must not reach the site
-    _chapter(
+    write_chapter(
         project / "notebooks" / "01_tiny.ipynb",
         "try:\n    verdict.check('T0', 'bad', predicted=0.0, observed=1.0, tolerance=0.1, N=N)\n"
         "except verdict.VerdictError:\n    pass\n",
@@ -154,6 +127,6 @@ def test_item6_published_notebooks_carry_no_local_path(project):
     ],
 )
 def test_item7_stderr_in_a_chapter_fails_the_build(project, extra):
-    _chapter(project / "notebooks" / "01_tiny.ipynb", extra)
+    write_chapter(project / "notebooks" / "01_tiny.ipynb", extra)
     with pytest.raises(site.BookError, match=r"01_tiny.*stderr"):
         _build(project)

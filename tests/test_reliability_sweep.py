@@ -129,20 +129,14 @@ def not_a_scheduler():
     server.server_close()
 
 
+def _on_scheduler(tmp_path: Path, address: str, seconds: str) -> tuple[str, ...]:
+    config = str(_draw(tmp_path))
+    return ("sweep", config, "--scheduler", address, "--connect-timeout", seconds, "--no-progress")
+
+
 def test_item16_the_connect_timeout_holds(tmp_path, not_a_scheduler):
-    config = _draw(tmp_path)
     t0 = time.monotonic()
-    result = cli(
-        tmp_path,
-        "sweep",
-        str(config),
-        "--scheduler",
-        not_a_scheduler,
-        "--connect-timeout",
-        "3",
-        "--no-progress",
-        timeout=45,
-    )
+    result = cli(tmp_path, *_on_scheduler(tmp_path, not_a_scheduler, "3"), timeout=45)
     assert result.returncode is not None, "the sweep hung past 45 s with --connect-timeout 3"
     assert time.monotonic() - t0 < 30
     assert_one_line_error(result, 2, not_a_scheduler)
@@ -150,17 +144,7 @@ def test_item16_the_connect_timeout_holds(tmp_path, not_a_scheduler):
 
 
 def test_item16_ctrl_c_before_any_task_says_so(tmp_path, not_a_scheduler):
-    config = _draw(tmp_path)
-    process = start(
-        tmp_path,
-        "sweep",
-        str(config),
-        "--scheduler",
-        not_a_scheduler,
-        "--connect-timeout",
-        "60",
-        "--no-progress",
-    )
+    process = start(tmp_path, *_on_scheduler(tmp_path, not_a_scheduler, "60"))
     time.sleep(6)
     process.send_signal(signal.SIGINT)
     result = finish(process, timeout=30)

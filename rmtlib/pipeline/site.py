@@ -114,8 +114,10 @@ def _cached(output: Path, figures: Path, digest: str, log):
     record = nb.metadata.get("rmtlib", {})
     if record.get("content_hash") != digest:
         return None
-    if record.get("outputs_hash") != _run.outputs_hash(nb):
-        log(f"[book] {chapter}: the outputs of {output} changed after it was executed; executing again")
+    stored = record.get("outputs_hash")  # absent: written before outputs were hashed
+    if stored != _run.outputs_hash(nb):
+        if stored is not None:
+            log(f"[book] {chapter}: the outputs of {output} changed after it was executed; executing again")
         return None
     if not all((figures / name).is_file() for name in record.get("figures", [])):
         return None
