@@ -22,7 +22,7 @@ import os
 import shlex
 from pathlib import Path
 
-import yaml
+from . import _yaml12 as yaml12
 
 __all__ = [
     "NOTEBOOKS_DIR",
@@ -56,7 +56,7 @@ def load_profiles(path) -> dict[str, dict]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no profiles file at {path}")
-    data = yaml.safe_load(path.read_text()) or {}
+    data = yaml12.load(path.read_text(), str(path)) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of chapter names to profiles")
     for chapter, block in data.items():

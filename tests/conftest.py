@@ -8,6 +8,7 @@ search new examples locally.
 import os
 
 from hypothesis import settings
+from tiny_book import tiny_book  # noqa: F401 - the tiny book of the book-build tests
 
 settings.register_profile("repeatable", derandomize=True, deadline=None)
 settings.register_profile("explore", deadline=None, max_examples=500)

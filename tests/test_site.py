@@ -16,38 +16,9 @@ from rmtlib.pipeline import site
 from rmtlib.verdict import read_verdicts
 
 
-def _tiny_chapter(path: Path) -> None:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [
-        nbformat.v4.new_markdown_cell("# Tiny chapter"),
-        nbformat.v4.new_code_cell("N = 10\nfail = False", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell(
-            "from rmtlib import verdict\nassert not fail, 'asked to fail'\n"
-            "verdict.check('T0', 'identity', predicted=1.0, observed=1.0 + 1 / N, tolerance=0.5, N=N)"
-        ),
-    ]
-    nbformat.write(nb, str(path))
-
-
 @pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
-    (tmp_path / "book").mkdir()
-    (tmp_path / "notebooks").mkdir()
-    (tmp_path / "_config.yml").write_text("title: tiny\n")
-    (tmp_path / "_toc.yml").write_text(
-        "format: jb-book\nroot: book/intro\nchapters:\n"
-        "  - file: notebooks/01_tiny\n  - file: book/reproducibility.md\n  - file: book/status\n"
-    )
-    (tmp_path / "book" / "intro.md").write_text("# Intro\n")
-    (tmp_path / "book" / "reproducibility.md").write_text("# Reproducibility\n\n<!-- runs-table -->\n")
-    (tmp_path / "notebooks" / "profiles.yml").write_text("01_tiny:\n  ci: {N: 20}\n  full: {N: 40}\n")
-    _tiny_chapter(tmp_path / "notebooks" / "01_tiny.ipynb")
-    monkeypatch.setattr(site, "_copy_mathjax", lambda root, staging, log: None)
-    monkeypatch.setattr(
-        site, "_render", lambda root, staging, profile, log: site.site_dir(root, profile) / "index.html"
-    )
-    return tmp_path
+def project(tiny_book) -> Path:
+    return tiny_book
 
 
 def test_toc_entries_walks_parts_chapters_and_sections():

@@ -1,10 +1,12 @@
 """Command line: ``python -m rmtlib run NOTEBOOK ...``, ``book ...`` and ``sweep CONFIG.yml ...``.
 
 ``run`` executes one chapter with a profile's parameters overridden by ``-p NAME
-VALUE`` (values are YAML literals: ``-p N 4000`` is an int, ``-p Ns "[500, 1000]"``
-a list) and by ``--params MAPPING`` (a YAML mapping, inline or the path of a file),
-and writes ``<output>/<chapter>.ipynb`` and ``<output>/figures/`` (default output
-``_build/runs/<chapter>/``). Parameters are checked before anything runs. ``book``
+VALUE`` (values are YAML 1.2 literals: ``-p N 4000`` is an int, ``-p Ns "[500, 1000]"``
+a list, ``-p theta_max -1e-3`` a negative float) and by ``--params MAPPING`` (a YAML
+mapping, inline or the path of a file), and writes ``<output>/<chapter>.ipynb`` and
+``<output>/figures/`` (default output ``_build/runs/<chapter>/``). Parameters are checked
+before anything runs; so is the output folder: it must be new, empty or made by an earlier
+``run`` (never the notebooks' own folder), and one run at a time writes into it. ``book``
 executes every chapter of ``_toc.yml`` (cached by content hash) and renders the
 strict offline site into ``_build/html`` (``full``) or ``_build/html-ci`` (``ci``).
 ``sweep`` is :mod:`rmtlib.pipeline.sweep`'s command (see its documentation).
@@ -13,9 +15,11 @@ strict offline site into ``_build/html`` (``full``) or ``_build/html-ci`` (``ci`
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
+from . import files
 from .sweep import cli as sweep_cli
 
 __all__ = ["main"]
@@ -36,8 +40,10 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar=("NAME", "VALUE"),
-        help="override one parameter (repeatable); VALUE is read as a YAML literal",
+        help="override one parameter (repeatable); VALUE is read as a YAML 1.2 literal",
     )
+    # `-p theta_max -1e-3`: a negative number (exponent included) is a value, not an option
+    run._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
     run.add_argument(
         "--params",
         metavar="MAPPING",
@@ -92,8 +98,16 @@ def _run(args) -> int:
     parameters = run.resolve_parameters(notebook, profile=args.profile, overrides=overrides)
     output_dir = args.output or Path("_build") / "runs" / chapter
     output = output_dir / f"{chapter}.ipynb"
-    print(f"running {chapter} with {parameters} (profile {args.profile} + overrides)", file=sys.stderr)
-    nb = run.execute(notebook, parameters, output, profile=args.profile, figures_dir=output_dir / "figures")
+    if output_dir.resolve() == notebook.resolve().parent:
+        raise ValueError(
+            f"--output {output_dir} would overwrite the source notebook {notebook}: choose another folder"
+        )
+    files.claim_folder(output_dir, default=args.output is None)
+    busy = f"another run is writing into {output_dir}: wait for it to finish or choose another --output"
+    with files.exclusive(output_dir / files.MARKER, busy):
+        print(f"running {chapter} with {parameters} (profile {args.profile} + overrides)", file=sys.stderr)
+        figures = output_dir / "figures"
+        nb = run.execute(notebook, parameters, output, profile=args.profile, figures_dir=figures)
     for verdict in read_verdicts(nb):
         print(verdict.to_text())
     record = nb.metadata["rmtlib"]
@@ -131,7 +145,7 @@ def main(argv=None) -> int:
         return args.handler(args)
     try:
         return _run(args) if args.command == "run" else _book(args)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
+    except (ValueError, TypeError, OSError, files.Busy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except (NotebookExecutionError, BookError) as exc:

@@ -30,15 +30,14 @@ import hashlib
 import json
 import math
 import os
-import re
 import sys
 import time
 from importlib import metadata
 from pathlib import Path
 
-import yaml
-
+from .. import _yaml12 as yaml12
 from ..run import NOTEBOOKS_DIR, PROFILE_NAMES, load_profiles, profiles_file
+from . import files
 
 __all__ = [
     "BLAS_THREAD_VARIABLES",
@@ -55,6 +54,7 @@ __all__ = [
     "kernel_environment",
     "kernel_sources",
     "notebook_parameters",
+    "outputs_hash",
     "package_versions",
     "parse_cli_value",
     "parse_parameters",
@@ -84,7 +84,6 @@ BLAS_THREAD_VARIABLES = (
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
 )
-_FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+$")
 _MAIN_PACKAGES = (
     "rmtlib",
     "numpy",
@@ -111,10 +110,8 @@ class NotebookExecutionError(RuntimeError):
         self.chapter = chapter
         self.error = error  # "ExceptionName: message"
         self.failed_notebook = Path(failed_notebook)
-        super().__init__(
-            f"{chapter}: cell In [{cell}] raised {error}\n"
-            f"  the failed executed notebook is kept at {failed_notebook}"
-        )
+        where = f"cell In [{cell}] raised {error}" if cell is not None else error
+        super().__init__(f"{chapter}: {where}; the failed executed notebook is kept at {failed_notebook}")
 
 
 # --------------------------------------------------------------------------- profiles
@@ -317,6 +314,9 @@ def validate_parameters(
         except TypeError as exc:
             problems.append(f"{name} = {value!r}: {exc}")
             continue
+        if isinstance(value, list) and not value and accepted[name]:
+            problems.append(f"{name} = []: must not be empty")
+            continue
         numbers = value if isinstance(value, list) else [value]
         if any(isinstance(v, float) and not math.isfinite(v) for v in numbers):
             problems.append(f"{name} = {value!r}: must be finite")
@@ -341,41 +341,24 @@ def validate_parameters(
     return clean
 
 
-class _ValueLoader(yaml.SafeLoader):
-    """How the command line reads YAML (``-p`` values and ``--params``): one loader for both.
-
-    ``1e-3`` is a float (YAML 1.1 alone reads it as a string) and a mapping that names
-    a key twice is refused.
-    """
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"{key!r} is given twice", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_ValueLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
-
-
 def parse_cli_value(text: str):
-    """Parse a command-line value as a YAML literal (``4000`` is an int, ``[1, 2]`` a list).
+    """Parse a command-line value as a YAML 1.2 literal (``4000`` is an int, ``[1, 2]`` a list).
+
+    Integers are decimal (``0400`` is 400, not octal 256) and ``1:30`` is a string
+    (not base 60); text that is not valid YAML is a string.
 
     Examples
     --------
     >>> parse_cli_value("4000"), parse_cli_value("0.5"), parse_cli_value("rademacher")
     (4000, 0.5, 'rademacher')
-    >>> parse_cli_value("[200, 400]"), parse_cli_value("true"), parse_cli_value("1e-3")
-    ([200, 400], True, 0.001)
+    >>> parse_cli_value("[200, 400]"), parse_cli_value("true"), parse_cli_value("[1e-3]")
+    ([200, 400], True, [0.001])
+    >>> parse_cli_value("0400"), parse_cli_value("010"), parse_cli_value("1:30"), parse_cli_value("-1e-3")
+    (400, 10, '1:30', -0.001)
     """
     try:
-        return yaml.load(text, Loader=_ValueLoader)
-    except yaml.YAMLError:
+        return yaml12.load(text)
+    except yaml12.YamlError:
         return text
 
 
@@ -396,7 +379,7 @@ def parse_parameters(text: str) -> dict:
     >>> parse_parameters("{N: 1, N: 2}")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    rmtlib.pipeline.runner.ParameterError: --params is not a valid YAML mapping: 'N' is given twice ...
+    rmtlib.pipeline.runner.ParameterError: --params is not a valid YAML mapping: 'N' is given twice (...)
     """
     where = "--params"
     path = Path(text)
@@ -405,12 +388,9 @@ def parse_parameters(text: str) -> dict:
             raise FileNotFoundError(f"--params: no parameters file {text!r}")
         where, text = f"--params {path}", path.read_text()
     try:
-        values = yaml.load(text, Loader=_ValueLoader)
-    except yaml.YAMLError as exc:
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
-        mark = getattr(exc, "problem_mark", None)
-        at = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        raise ParameterError(f"{where} is not a valid YAML mapping: {problem}{at}") from None
+        values = yaml12.load(text, where)
+    except yaml12.YamlError as exc:
+        raise ParameterError(f"{where} is not a valid YAML mapping: {exc.detail}") from None
     if values is None:
         return {}
     if not isinstance(values, dict) or not all(isinstance(name, str) for name in values):
@@ -525,6 +505,24 @@ def content_hash(notebook, parameters: dict, profile_block: dict | None = None) 
     return digest.hexdigest()
 
 
+def outputs_hash(notebook) -> str:
+    """Return the SHA-256 of every cell's outputs: stored with an executed notebook, it tells
+    whether the outputs were edited since the run (a cache entry is then executed again).
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook()
+    >>> nb.cells = [nbformat.v4.new_code_cell("1", outputs=[nbformat.v4.new_output("stream", text="1")])]
+    >>> before = outputs_hash(nb)
+    >>> nb.cells[0].outputs[0].text = "2"
+    >>> before == outputs_hash(nb)
+    False
+    """
+    outputs = [cell.get("outputs", []) for cell in notebook["cells"]]
+    return hashlib.sha256(json.dumps(outputs, sort_keys=True).encode()).hexdigest()
+
+
 def package_versions() -> dict[str, str]:
     """Return the versions of Python and of the main packages the book is built with.
 
@@ -619,6 +617,7 @@ def execute(
 
     import nbformat
     import papermill
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     notebook, output = Path(notebook).resolve(), Path(output)
@@ -647,6 +646,13 @@ def execute(
     except PapermillExecutionError as exc:
         running.replace(failed)
         raise NotebookExecutionError(chapter, f"{exc.ename}: {exc.evalue}", exc.exec_count, failed) from None
+    except DeadKernelError:
+        if running.is_file():
+            running.replace(failed)
+        else:
+            shutil.copyfile(notebook, failed)
+        error = "DeadKernelError: the kernel died (killed, or out of memory: try smaller sizes)"
+        raise NotebookExecutionError(chapter, error, None, failed) from None
     except BaseException:
         running.unlink(missing_ok=True)
         raise
@@ -661,7 +667,10 @@ def execute(
         "executed_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "packages": package_versions(),
         "figures": sorted(p.name for p in figures_dir.iterdir()),
+        "outputs_hash": outputs_hash(nb),
     }
-    nbformat.write(nb, str(output))
-    running.unlink()
+    try:
+        files.write_notebook(nb, output)
+    finally:
+        running.unlink(missing_ok=True)
     return nb

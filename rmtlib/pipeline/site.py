@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import copy
 import multiprocessing
 import os
 import shutil
@@ -97,14 +98,26 @@ def _notebooks(root: Path, entries: list[str]) -> list[Path]:
     return notebooks
 
 
-def _cached(output: Path, figures: Path, digest: str):
+def _cached(output: Path, figures: Path, digest: str, log):
+    """The cached executed notebook if it is still valid, else None (a notice says why when it is spoilt)."""
     import nbformat
 
     if not output.is_file():
         return None
-    nb = nbformat.read(str(output), as_version=4)
+    chapter = _run.chapter_name(output)
+    try:
+        nb = nbformat.read(str(output), as_version=4)
+    except Exception as exc:  # a truncated or hand-broken file: execute again
+        reason = " ".join(str(exc).split())[:120]
+        log(f"[book] {chapter}: the cached notebook {output} is unreadable ({reason}); executing again")
+        return None
     record = nb.metadata.get("rmtlib", {})
     if record.get("content_hash") != digest:
+        return None
+    stored = record.get("outputs_hash")  # absent: written before outputs were hashed
+    if stored != _run.outputs_hash(nb):
+        if stored is not None:
+            log(f"[book] {chapter}: the outputs of {output} changed after it was executed; executing again")
         return None
     if not all((figures / name).is_file() for name in record.get("figures", [])):
         return None
@@ -132,7 +145,7 @@ def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Pa
             continue
         digest = _run.content_hash(notebook, parameters, block)
         output, figures = cache / f"{chapter}.ipynb", cache / "figures" / chapter
-        executed[notebook] = _cached(output, figures, digest)
+        executed[notebook] = _cached(output, figures, digest, log)
         if executed[notebook] is not None:
             log(f"[book] {chapter}: unchanged (hash {digest[:12]}), reusing the executed notebook")
             continue
@@ -165,7 +178,31 @@ def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Pa
 
     for notebook, job in todo.items():  # the freshly executed ones, written by the workers
         executed[notebook] = nbformat.read(str(job["output"]), as_version=4)
+    problems = [problem for notebook, nb in executed.items() for problem in _unpublishable(notebook, nb)]
+    if problems:
+        raise BookError("chapters cannot be published, the book was not built:\n- " + "\n- ".join(problems))
     return executed
+
+
+def _unpublishable(notebook: Path, nb) -> list[str]:
+    """What keeps an executed chapter off the site: a failed verdict, output on stderr."""
+    from ..verdict import read_verdicts
+
+    chapter = _run.chapter_name(notebook)
+    problems = [
+        f"{chapter}: verdict {v.theorem} {v.quantity!r} failed: a failed verdict is never published"
+        for v in read_verdicts(nb)
+        if not v.passed
+    ]
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                first = next(iter(output.get("text", "").strip().splitlines()), "")
+                problems.append(
+                    f"{chapter}: cell In [{cell.get('execution_count')}] wrote to stderr ({first[:160]}); "
+                    "published cells must not warn: fix the cause"
+                )
+    return problems
 
 
 def _md_cell(value) -> str:
@@ -257,6 +294,22 @@ def _copy_mathjax(root: Path, staging: Path, log) -> None:
             shutil.copy2(source / item, target / item)
 
 
+def _without_local_paths(nb, root: Path):
+    """A copy of ``nb`` without papermill's input and output paths; refuses any other path of ``root``."""
+    nb = copy.deepcopy(nb)
+    for key in ("input_path", "output_path"):
+        nb.metadata.get("papermill", {}).pop(key, None)
+    import nbformat
+
+    text = nbformat.writes(nb)
+    for local in {str(root), str(Path.home())}:
+        if local != "/" and local in text:
+            line = next(line.strip() for line in text.splitlines() if local in line)
+            chapter = nb.metadata.get("rmtlib", {}).get("chapter", "a chapter")
+            raise BookError(f"{chapter}: the executed notebook names a local path ({line[:160]}); remove it")
+    return nb
+
+
 def _assemble(root: Path, staging: Path, executed: dict, cache: Path, profile: str, log) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -267,7 +320,7 @@ def _assemble(root: Path, staging: Path, executed: dict, cache: Path, profile: s
     import nbformat
 
     for notebook, nb in executed.items():
-        nbformat.write(nb, str(staging / NOTEBOOKS_DIR / notebook.name))
+        nbformat.write(_without_local_paths(nb, root), str(staging / NOTEBOOKS_DIR / notebook.name))
     (staging / "book" / "status.md").write_text(_status_page(executed, profile))
     reproducibility = staging / "book" / "reproducibility.md"
     if reproducibility.is_file():

@@ -77,9 +77,15 @@ def run_from_args(args: argparse.Namespace) -> int:
         return 2
     except (KeyboardInterrupt, _Terminated) as exc:
         signum = exc.signum if isinstance(exc, _Terminated) else signal.SIGINT
+        recorded = getattr(exc, "recorded_tasks", 0)
+        kept = (
+            f"the {recorded} task(s) that finished are in the store"
+            if recorded
+            else "no task of this run had finished, so none was recorded"
+        )
         print(
-            f"\nrmtlib sweep: interrupted ({signal.Signals(signum).name}); the finished tasks are in the "
-            "store: run the same command again to run the rest",
+            f"\nrmtlib sweep: interrupted ({signal.Signals(signum).name}); {kept}: "
+            "run the same command again to run the rest",
             file=sys.stderr,
         )
         return 128 + signum

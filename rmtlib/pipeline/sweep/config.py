@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from ... import _yaml12 as yaml12
 from ..._validation import check_int
 from ...run import profiles_file
 from ..runner import ParameterError, check_parameters, notebook_parameters
@@ -116,12 +117,10 @@ def load_config(config) -> SweepConfig:
         path = Path(config)
         if not path.is_file():
             raise SweepConfigError(f"sweep config {path} does not exist")
-        import yaml
-
         try:
-            data = yaml.safe_load(path.read_text())
-        except yaml.YAMLError as exc:
-            raise SweepConfigError(f"sweep config {path} is not valid YAML: {exc}") from None
+            data = yaml12.load(path.read_text(), f"sweep config {path}")
+        except yaml12.YamlError as exc:
+            raise SweepConfigError(str(exc)) from None
         base, default_name, where = path.parent, path.stem, str(path)
     elif isinstance(config, Mapping):
         data, base, default_name, where = dict(config), Path.cwd(), "sweep", "sweep config"

@@ -55,7 +55,8 @@ class SweepSummary:
 
 
 def _probe(address: str, timeout: float) -> None:
-    """Fail fast, naming the address, when nothing listens there (before Dask retries)."""
+    """Fail fast, naming the address, when nothing listens there (before Dask retries) or when what
+    listens does not greet like a Dask scheduler (which sends its handshake first) within ``timeout``."""
     from distributed.comm import parse_address
     from distributed.comm.addressing import parse_host_port
 
@@ -68,13 +69,27 @@ def _probe(address: str, timeout: float) -> None:
         ) from None
     if protocol not in ("tcp", "tls"):
         return
+    deadline = time.monotonic() + timeout
     try:
-        socket.create_connection((host, port), timeout=timeout).close()
+        connection = socket.create_connection((host, port), timeout=timeout)
     except OSError as exc:
         raise SweepConfigError(
             f"cannot reach the Dask scheduler at {address} within {timeout:g} s ({exc}); "
             f"start one with `dask scheduler` and workers with `dask worker {address}`"
         ) from None
+    with connection:
+        if protocol == "tls":  # the client speaks first in TLS
+            return
+        connection.settimeout(max(deadline - time.monotonic(), 0.1))
+        try:
+            greeted = bool(connection.recv(1))
+        except OSError:
+            greeted = False
+    if not greeted:
+        raise SweepConfigError(
+            f"something listens at {address} but it did not answer as a Dask scheduler within "
+            f"{timeout:g} s: check the address and port (`dask scheduler` prints them)"
+        )
 
 
 def _connect(scheduler: str, timeout: float):
@@ -271,6 +286,7 @@ def run_sweep(
     try:
         db = Store(store_path)
         try:
+            db.bind(config)
             return _run(config, tasks, db, executor if client else None, client, workers, progress)
         finally:
             db.close()
@@ -326,6 +342,9 @@ def _run(config, tasks, db, dask_executor, client, workers, progress) -> SweepSu
             _run_dask(client, specs, on_result)
         elif todo:
             _run_local(specs, workers, on_result)
+    except BaseException as exc:  # Ctrl-C, SIGTERM: the command line says how many tasks it kept
+        exc.recorded_tasks = counts["done"] + counts["failed"]
+        raise
     finally:
         bar.close()
         db.finish_run(run_id, counts["done"], len(tasks) - len(todo), counts["failed"])

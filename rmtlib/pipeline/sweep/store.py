@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import socket
 import sqlite3
 from pathlib import Path
 
+from ..files import Busy, exclusive
 from .config import SweepConfig, SweepConfigError, Task
 from .seeds import canonical_json
 from .worker import utc_now
@@ -50,27 +53,42 @@ _RUN_COLUMNS = {
 
 
 class Store:
-    """The SQLite file: one row per task (``tasks``), one per invocation (``runs``)."""
+    """The SQLite file: one row per task (``tasks``), one per invocation (``runs``).
+
+    One sweep at a time writes into a store: it holds a lock on ``<store>.lock`` from
+    opening to :meth:`close` (released by the system if the process dies).
+    """
 
     def __init__(self, path: Path):
         self.path = path
+        self._held = contextlib.ExitStack()
+        busy = f"another sweep is writing into the store {path}: wait for it to end or give another --store"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            self._held.enter_context(exclusive(f"{path}.lock", busy))
             self.connection = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        except Busy as exc:
+            raise SweepConfigError(str(exc)) from None
         except (OSError, sqlite3.Error) as exc:
+            self._held.close()
             raise SweepConfigError(f"cannot create the store {path} ({exc})") from None
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self) -> None:
+        path = self.path
         try:
             tables = {row[0] for row in self.connection.execute("SELECT name FROM sqlite_master")}
         except sqlite3.DatabaseError as exc:
-            self.connection.close()
             raise SweepConfigError(f"store {path} is not an SQLite database ({exc})") from None
         if "tasks" in tables:
             columns = {row[1] for row in self.connection.execute("PRAGMA table_info(tasks)")}
             if not set(_TASK_COLUMNS) <= columns:
-                self.connection.close()
                 raise SweepConfigError(f"store {path} has a tasks table that is not an rmtlib sweep store")
         elif tables - {"sqlite_sequence", "runs", "meta"}:
-            self.connection.close()
             raise SweepConfigError(f"store {path} is an SQLite database of something else: refusing to write")
         # Write-ahead log: readers (load_results) never block the writer, and a commit
         # survives a killed process; keep the store on a local disk.
@@ -84,6 +102,26 @@ class Store:
             self.connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             self.connection.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+
+    def bind(self, config: SweepConfig) -> None:
+        """Tie the sweep name to this configuration in the store; refuse another configuration.
+
+        A store keeps one configuration per sweep name (a hash in ``meta``; a store
+        written before this binding takes the configuration of its latest run).
+        """
+        key, digest = f"config:{config.name}", _digest(config.as_json())
+        row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            last = self.connection.execute(
+                "SELECT config FROM runs WHERE sweep = ? ORDER BY id DESC LIMIT 1", (config.name,)
+            ).fetchone()
+            row = (_digest(last[0]) if last else digest,)
+            self.connection.execute("INSERT INTO meta VALUES (?, ?)", (key, row[0]))
+        if row[0] != digest:
+            raise SweepConfigError(
+                f"store {self.path} holds sweep {config.name!r} run with another configuration: "
+                "give this sweep another name, or another --store"
             )
 
     def finished_keys(self) -> set[str]:
@@ -127,6 +165,11 @@ class Store:
 
     def close(self) -> None:
         self.connection.close()
+        self._held.close()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def load_results(path, *, sweep: str | None = None, status: str | None = "done"):
