@@ -2,7 +2,9 @@
 
 Everything a chapter or a sweep runs lives here, one module per family of chapters:
 :mod:`~rmtlib.experiments.tolerances` (the verdicts' tolerances, next to the
-fluctuation scale they come from), :mod:`~rmtlib.experiments.wigner` (T1-T3),
+fluctuation scale they come from), :mod:`~rmtlib.experiments.power` (the verdicts'
+statistics, their false-alarm rate and power), :mod:`~rmtlib.experiments.verdicts` (the
+verdicts of T1-T4 and T6 computed from a chapter's data), :mod:`~rmtlib.experiments.wigner` (T1-T3),
 :mod:`~rmtlib.experiments.full_rank` (T4), :mod:`~rmtlib.experiments.growing` (T5) and
 :mod:`~rmtlib.experiments.sweep_examples` (small experiments that show the sweep
 machinery on its own). Each function takes keyword-only parameters and the randomness
@@ -10,11 +12,13 @@ from the required keyword ``rng``, and returns a ``dict`` of floats or a small f
 result, so that ``python -m rmtlib sweep`` can call it by name.
 """
 
-from . import full_rank, growing, sweep_examples, tolerances, wigner
+from . import full_rank, growing, power, sweep_examples, tolerances, verdicts, wigner
 from .full_rank import *  # noqa: F401,F403
 from .growing import *  # noqa: F401,F403
+from .power import *  # noqa: F401,F403
 from .sweep_examples import *  # noqa: F401,F403
 from .tolerances import *  # noqa: F401,F403
+from .verdicts import *  # noqa: F401,F403
 from .wigner import *  # noqa: F401,F403
 
 __all__ = [
@@ -23,4 +27,6 @@ __all__ = [
     *full_rank.__all__,
     *growing.__all__,
     *sweep_examples.__all__,
+    *power.__all__,
+    *verdicts.__all__,
 ]
