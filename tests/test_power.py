@@ -36,20 +36,36 @@ def all_pass(specs):
 def test_mean_test_false_alarm_rate_is_its_level():
     """Known sd: the Gaussian two-sided quantile; estimated sd with two draws: Student t with 1 dof."""
     g = rng(1)
-    known = np.mean([not power.passed(power.mean_test(g.normal(0, 1, 5), predicted=0.0, sd=1.0, level=0.05))
-                     for _ in range(2000)])
-    student = np.mean([not power.passed(power.mean_test(g.normal(0, 1, 2), predicted=0.0, level=0.05))
-                       for _ in range(2000)])
+    known = np.mean(
+        [
+            not power.passed(power.mean_test(g.normal(0, 1, 5), predicted=0.0, sd=1.0, level=0.05))
+            for _ in range(2000)
+        ]
+    )
+    student = np.mean(
+        [not power.passed(power.mean_test(g.normal(0, 1, 2), predicted=0.0, level=0.05)) for _ in range(2000)]
+    )
     assert abs(known - 0.05) < 0.015 and abs(student - 0.05) < 0.015
 
 
 def test_variance_tests_are_exact_for_gaussian_samples():
     g = rng(2)
-    single = np.mean([not power.passed(power.log_variance_test(g.normal(0, 2, 12), predicted=4.0, level=0.05))
-                      for _ in range(2000)])
-    ratio = np.mean([not power.passed(power.log_variance_ratio_test(g.normal(0, 2, 12), g.normal(0, 1, 8),
-                                                                    predicted=4.0, level=0.05))
-                     for _ in range(2000)])
+    single = np.mean(
+        [
+            not power.passed(power.log_variance_test(g.normal(0, 2, 12), predicted=4.0, level=0.05))
+            for _ in range(2000)
+        ]
+    )
+    ratio = np.mean(
+        [
+            not power.passed(
+                power.log_variance_ratio_test(
+                    g.normal(0, 2, 12), g.normal(0, 1, 8), predicted=4.0, level=0.05
+                )
+            )
+            for _ in range(2000)
+        ]
+    )
     assert abs(single - 0.05) < 0.015 and abs(ratio - 0.05) < 0.015
 
 
@@ -59,8 +75,12 @@ def test_variance_test_detectable_is_its_power():
     n = 200
     d = power.log_variance_test(g.normal(0, 1, n), predicted=1.0)["detectable"]
     for factor in (1 + d, 1 / (1 + d)):
-        rejected = np.mean([not power.passed(power.log_variance_test(g.normal(0, 1, n), predicted=factor))
-                            for _ in range(1000)])
+        rejected = np.mean(
+            [
+                not power.passed(power.log_variance_test(g.normal(0, 1, n), predicted=factor))
+                for _ in range(1000)
+            ]
+        )
         assert rejected >= 0.87
 
 
@@ -75,16 +95,23 @@ def test_pooled_z_beats_the_maximum_on_a_systematic_shift():
 def test_cell_mean_test_with_two_draws_per_cell_and_unequal_variances():
     g = rng(5)
     sds = np.linspace(0.2, 2.0, 12)
-    alarms = np.mean([not power.passed(power.cell_mean_test([g.normal(0, s, 2) for s in sds], scale=1.0,
-                                                            level=0.05))
-                      for _ in range(3000)])
+    alarms = np.mean(
+        [
+            not power.passed(power.cell_mean_test([g.normal(0, s, 2) for s in sds], scale=1.0, level=0.05))
+            for _ in range(3000)
+        ]
+    )
     assert alarms < 0.07
 
 
-@pytest.mark.parametrize("bad, error", [
-    (dict(values=[1.0]), ValueError), (dict(values=[1.0, 2.0], sd=-1.0), ValueError),
-    (dict(values=[1.0, 2.0], bias=-0.1), ValueError),
-])
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        (dict(values=[1.0]), ValueError),
+        (dict(values=[1.0, 2.0], sd=-1.0), ValueError),
+        (dict(values=[1.0, 2.0], bias=-0.1), ValueError),
+    ],
+)
 def test_mean_test_refuses(bad, error):
     with pytest.raises(error):
         power.mean_test(predicted=0.0, **bad)
@@ -95,8 +122,10 @@ def test_mean_test_refuses(bad, error):
 
 def t1_spectra(N, factor, seed):
     g = rng(seed)
-    return {e: np.linalg.eigvalsh(wigner(N, sigma=np.sqrt(factor), entries=e, rng=g))
-            for e in ("gaussian", "rademacher", "student_t")}
+    return {
+        e: np.linalg.eigvalsh(wigner(N, sigma=np.sqrt(factor), entries=e, rng=g))
+        for e in ("gaussian", "rademacher", "student_t")
+    }
 
 
 def test_t1_power():
@@ -104,17 +133,20 @@ def test_t1_power():
     assert all_pass(ex.semicircle_verdicts(t1_spectra(N, 1.0, 10), sigma=1.0))
     for factor in ALTERNATIVES.values():
         assert not all_pass(ex.semicircle_verdicts(t1_spectra(N, factor, 11), sigma=1.0))
-    assert not all_pass(ex.semicircle_verdicts(t1_spectra(N, 1.0, 12), sigma=np.sqrt(2.0)))  # 2 sigma^2 predicted
+    assert not all_pass(
+        ex.semicircle_verdicts(t1_spectra(N, 1.0, 12), sigma=np.sqrt(2.0))
+    )  # 2 sigma^2 predicted
     spec = ex.semicircle_verdicts(t1_spectra(N, 1.0, 10), sigma=1.0)[0]
     assert 0.02 < spec["detectable"] < 0.1
 
 
 @pytest.mark.parametrize("entries", ["gaussian", "rademacher", "uniform", "student_t", "sparse"])
 def test_t1_calibrated_at_the_smallest_size(entries):
-    """N = 50 (the chapter's minimum), 400 draws per entry law: no false alarm, the largest below 0.9 tolerance."""
+    """N = 50 (the chapter's minimum), 400 draws per entry law: the largest distance below 0.9 tolerance."""
     g, law, N = rng(13), Semicircle(sigma=1.0), 50
-    worst = max(kolmogorov_distance(np.linalg.eigvalsh(wigner(N, entries=entries, rng=g)), law)
-                for _ in range(400))
+    worst = max(
+        kolmogorov_distance(np.linalg.eigvalsh(wigner(N, entries=entries, rng=g)), law) for _ in range(400)
+    )
     assert worst < 0.9 * ex.ks_tolerance(N)
 
 
@@ -124,8 +156,10 @@ def test_t1_calibrated_at_the_smallest_size(entries):
 def t2_spectra(N, factor, seed):
     g = rng(seed)
     nus = {"uniform": Uniform(low=-1.0, high=1.0), "two-point": DiscreteLaw([-0.8, 0.8])}
-    return nus, {name: np.linalg.eigvalsh(deformed_wigner(nu.quantiles(N), sigma=np.sqrt(factor), rng=g))
-                 for name, nu in nus.items()}
+    return nus, {
+        name: np.linalg.eigvalsh(deformed_wigner(nu.quantiles(N), sigma=np.sqrt(factor), rng=g))
+        for name, nu in nus.items()
+    }
 
 
 def test_t2_power():
@@ -142,8 +176,10 @@ def test_t2_calibrated_at_the_smallest_size():
     g, N = rng(22), 100
     for nu in (Uniform(low=-1.0, high=1.0), DiscreteLaw([-0.8, 0.8])):
         law = ex.verdicts.laws.FreeConvolutionSemicircle(nu, 1.0)
-        worst = max(kolmogorov_distance(np.linalg.eigvalsh(deformed_wigner(nu.quantiles(N), rng=g)), law)
-                    for _ in range(200))
+        worst = max(
+            kolmogorov_distance(np.linalg.eigvalsh(deformed_wigner(nu.quantiles(N), rng=g)), law)
+            for _ in range(200)
+        )
         assert worst < 0.9 * ex.ks_tolerance(N)
 
 
@@ -153,8 +189,9 @@ def test_t2_calibrated_at_the_smallest_size():
 def t3_samples(N, n, seed, factor=1.0, theta=2.0):
     g = rng(seed)
     return {
-        basis: pd.DataFrame([ex.spike(N=N, theta=theta, basis=basis, noise_variance_factor=factor, rng=g)
-                             for _ in range(n)])
+        basis: pd.DataFrame(
+            [ex.spike(N=N, theta=theta, basis=basis, noise_variance_factor=factor, rng=g) for _ in range(n)]
+        )
         for basis in ("diagonal", "haar")
     }
 
@@ -168,7 +205,9 @@ def test_t3_power():
         assert not all_pass(ex.spike_verdicts(t3_samples(N, n, 31, factor), N=N, theta=2.0, sigma=1.0))
     # the two fluctuation formulas swapped: the basis-vector data with the Haar variance and back
     swapped = {"diagonal": null["haar"], "haar": null["diagonal"]}
-    failed = {s["quantity"] for s in ex.spike_verdicts(swapped, N=N, theta=2.0, sigma=1.0) if not power.passed(s)}
+    failed = {
+        s["quantity"] for s in ex.spike_verdicts(swapped, N=N, theta=2.0, sigma=1.0) if not power.passed(s)
+    }
     assert "log of Var(lambda_1) haar / Var(lambda_1) diagonal" in failed
     assert any(q.startswith("log N Var") for q in failed)
 
@@ -188,11 +227,19 @@ def test_t3_calibrated_at_the_smallest_size():
 
 def t4_results(N, seeds, factor, seed, sigma=0.5):
     g = rng(seed)
-    nus = {"uniform": Uniform(low=-1.0, high=1.0), "two atoms": DiscreteLaw([-1.0, 1.0]),
-           "semicircle": Semicircle(sigma=0.5)}
+    nus = {
+        "uniform": Uniform(low=-1.0, high=1.0),
+        "two atoms": DiscreteLaw([-1.0, 1.0]),
+        "semicircle": Semicircle(sigma=0.5),
+    }
     thetas = [1.05, 1.3, 1.6, 2.0, 2.5, 3.0]
-    return {name: [ex.outlier_comparison(N=N, nu=nu, thetas=thetas, sigma=sigma, noise_variance_factor=factor, rng=g)
-                   for _ in range(seeds)] for name, nu in nus.items()}
+    return {
+        name: [
+            ex.outlier_comparison(N=N, nu=nu, thetas=thetas, sigma=sigma, noise_variance_factor=factor, rng=g)
+            for _ in range(seeds)
+        ]
+        for name, nu in nus.items()
+    }
 
 
 def test_t4_power():
@@ -224,8 +271,10 @@ def t6_data(N, n_seeds, factor, seed, ratios=(2.0, 2.5, 3.0, 4.0)):
         spectra[gamma] = np.linalg.svd(rectangular_noise(N, M, sigma=sigma, rng=g), compute_uv=False) ** 2
         for ratio in ratios:
             s = ratio * gamma**0.25
-            records += [{"gamma": M / N, "s": s, **spiked_singular_triplet(N=N, M=M, s=s, sigma=sigma, rng=g)}
-                        for _ in range(n_seeds)]
+            records += [
+                {"gamma": M / N, "s": s, **spiked_singular_triplet(N=N, M=M, s=s, sigma=sigma, rng=g)}
+                for _ in range(n_seeds)
+            ]
     return spectra, pd.DataFrame(records)
 
 
@@ -236,8 +285,11 @@ def test_t6_power():
     assert not all_pass(ex.rectangular_verdicts(spectra, draws, N=N, sigma=np.sqrt(2.0)))
     for factor in ALTERNATIVES.values():
         spectra, draws = t6_data(N, 3, factor, 61)
-        failed = [s["quantity"] for s in ex.rectangular_verdicts(spectra, draws, N=N, sigma=1.0)
-                  if not power.passed(s)]
+        failed = [
+            s["quantity"]
+            for s in ex.rectangular_verdicts(spectra, draws, N=N, sigma=1.0)
+            if not power.passed(s)
+        ]
         assert any(q.startswith("BGN") for q in failed) and any(q.startswith("KS") for q in failed)
 
 
@@ -247,6 +299,8 @@ def test_t6_calibrated_at_the_smallest_size():
         specs = ex.rectangular_verdicts(*t6_data(100, 2, 1.0, 3000 + rep), N=100, sigma=1.0)
         assert all_pass(specs), [s for s in specs if not power.passed(s)]
     g, law = rng(62), MarchenkoPastur(gamma=0.5, sigma=1.0)
-    worst = max(kolmogorov_distance(np.linalg.svd(rectangular_noise(100, 50, rng=g), compute_uv=False) ** 2, law)
-                for _ in range(300))
+    worst = max(
+        kolmogorov_distance(np.linalg.svd(rectangular_noise(100, 50, rng=g), compute_uv=False) ** 2, law)
+        for _ in range(300)
+    )
     assert worst < 0.9 * ex.ks_tolerance(50)

@@ -24,7 +24,8 @@ def _tiny_chapter(path: Path) -> None:
         nbformat.v4.new_code_cell("N = 10\nfail = False", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell(
             "from rmtlib import verdict\nassert not fail, 'asked to fail'\n"
-            "verdict.check('T0', 'identity', predicted=1.0, observed=1.0 + 1 / N, tolerance=0.5, N=N)"
+            "verdict.check('T0', 'identity', predicted=1.0, observed=1.0 + 1 / N, tolerance=0.5, N=N,\n"
+            "              detectable=0.6)"
         ),
     ]
     nbformat.write(nb, str(path))
@@ -102,7 +103,8 @@ def test_staging_tree_has_generated_pages(project):
     staging = project / "_build" / "source"
     status = (staging / "book" / "status.md").read_text()
     assert (
-        "| [01_tiny](../notebooks/01_tiny.ipynb) | T0 | identity | 1 | 1.05 | 0.5 | pass | 20 | 1 |" in status
+        "| [01_tiny](../notebooks/01_tiny.ipynb) | T0 | identity | 1 | 1.05 | 0.5 | 0.6 | pass | 20 | 1 |"
+        in status
     )
     runs = (staging / "book" / "reproducibility.md").read_text()
     assert "<!-- runs-table -->" not in runs

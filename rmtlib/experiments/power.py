@@ -38,12 +38,19 @@ def _gaussian_quantile(level: float) -> float:
 
 
 def passed(spec: dict) -> bool:
-    """Whether a verdict's keyword arguments describe a passing check (``|observed - predicted| <= tolerance``)."""
+    """Whether a verdict's keyword arguments pass: ``|observed - predicted| <= tolerance``."""
     return bool(abs(spec["observed"] - spec["predicted"]) <= spec["tolerance"])
 
 
-def mean_test(values, *, predicted: float, sd: float | None = None, bias: float = 0.0, scale: float | None = None,
-              level: float = LEVEL) -> dict:
+def mean_test(
+    values,
+    *,
+    predicted: float,
+    sd: float | None = None,
+    bias: float = 0.0,
+    scale: float | None = None,
+    level: float = LEVEL,
+) -> dict:
     """Test that the mean of i.i.d. ``values`` is ``predicted``, up to a finite-N ``bias`` allowance.
 
     With a known standard deviation ``sd`` the tolerance is the two-sided Gaussian
@@ -78,7 +85,8 @@ def mean_test(values, *, predicted: float, sd: float | None = None, bias: float 
         "tolerance": tolerance,
         "seeds": n,
         "detectable": (tolerance + bias + _Z90 * se) / scale if scale > 0 else None,
-        "note": f"mean of {n} draws, {how}, level {level:g}" + (f", bias allowance {bias:.2g}" if bias else ""),
+        "note": f"mean of {n} draws, {how}, level {level:g}"
+        + (f", bias allowance {bias:.2g}" if bias else ""),
     }
 
 
@@ -97,7 +105,9 @@ def _detectable_factor(cdf, low: float, high: float, allowance: float) -> float:
     for direction in (1.0, -1.0):
         factor = np.exp(direction * steps)
         reach = cdf(lo / factor) + 1.0 - cdf(hi / factor)
-        worst = max(worst, float(steps[np.argmax(reach >= 0.9)]) if np.any(reach >= 0.9) else float(steps[-1]))
+        worst = max(
+            worst, float(steps[np.argmax(reach >= 0.9)]) if np.any(reach >= 0.9) else float(steps[-1])
+        )
     return float(np.expm1(worst))
 
 
@@ -149,7 +159,9 @@ def log_variance_test(values, *, predicted: float, bias: float = 0.0, level: flo
     }
 
 
-def log_variance_ratio_test(first, second, *, predicted: float, bias: float = 0.0, level: float = LEVEL) -> dict:
+def log_variance_ratio_test(
+    first, second, *, predicted: float, bias: float = 0.0, level: float = LEVEL
+) -> dict:
     """Paired-design test of ``Var(first)/Var(second) = predicted`` for two Gaussian samples.
 
     The ratio of sample variances over the predicted ratio is Fisher ``F(n1 - 1, n2 - 1)``;
@@ -160,7 +172,9 @@ def log_variance_ratio_test(first, second, *, predicted: float, bias: float = 0.
     --------
     >>> rng = np.random.default_rng(1)
     >>> a, b = rng.normal(0, np.sqrt(1.5), 400), rng.normal(0, 1, 400)
-    >>> passed(log_variance_ratio_test(a, b, predicted=1.5)), passed(log_variance_ratio_test(a, b, predicted=1 / 1.5))
+    >>> right = log_variance_ratio_test(a, b, predicted=1.5)
+    >>> swapped = log_variance_ratio_test(a, b, predicted=1 / 1.5)
+    >>> passed(right), passed(swapped)
     (True, False)
     """
     first = check_array(first, "first", ndim=1, min_size=3)
@@ -236,7 +250,9 @@ def z_square_test(errors, sd, *, level: float = LEVEL) -> dict:
     k = errors.size
     law = stats.chi2(k)
     upper = float(law.isf(level))
-    factors = 1.0 + np.arange(1, 20001) * 1e-3  # sd too small by `factor`: the statistic is factor^2 chi-square(k)
+    factors = (
+        1.0 + np.arange(1, 20001) * 1e-3
+    )  # sd too small by `factor`: the statistic is factor^2 chi-square(k)
     factor = float(factors[np.argmax(law.sf(upper / factors**2) >= 0.9)])
     return {
         "predicted": float(k),

@@ -63,8 +63,12 @@ def semicircle_verdicts(spectra_by_law: dict, *, sigma: float) -> list[dict]:
     law = laws.Semicircle(sigma=sigma)
     perturbed = [laws.Semicircle(sigma=sigma * np.sqrt(1 + e)) for e in (_PERTURBATION, -_PERTURBATION)]
     return [
-        {"theorem": "T1", "quantity": f"Kolmogorov distance to the semicircle, {name} entries",
-         "N": int(np.size(ev)), **ks_verdict(ev, law, perturbed)}
+        {
+            "theorem": "T1",
+            "quantity": f"Kolmogorov distance to the semicircle, {name} entries",
+            "N": int(np.size(ev)),
+            **ks_verdict(ev, law, perturbed),
+        }
         for name, ev in spectra_by_law.items()
     ]
 
@@ -75,10 +79,18 @@ def deformed_verdicts(spectra_by_nu: dict, nus: dict, *, sigma: float) -> list[d
     out = []
     for name, ev in spectra_by_nu.items():
         law = laws.FreeConvolutionSemicircle(nus[name], sigma)
-        perturbed = [laws.FreeConvolutionSemicircle(nus[name], sigma * np.sqrt(1 + e))
-                     for e in (_PERTURBATION, -_PERTURBATION)]
-        out.append({"theorem": "T2", "quantity": f"Kolmogorov distance to mu_sc ⊞ nu, nu = {name}",
-                    "N": int(np.size(ev)), **ks_verdict(ev, law, perturbed)})
+        perturbed = [
+            laws.FreeConvolutionSemicircle(nus[name], sigma * np.sqrt(1 + e))
+            for e in (_PERTURBATION, -_PERTURBATION)
+        ]
+        out.append(
+            {
+                "theorem": "T2",
+                "quantity": f"Kolmogorov distance to mu_sc ⊞ nu, nu = {name}",
+                "N": int(np.size(ev)),
+                **ks_verdict(ev, law, perturbed),
+            }
+        )
     return out
 
 
@@ -107,20 +119,43 @@ def spike_verdicts(samples: dict, *, N: int, theta: float, sigma: float) -> list
         scaled = np.asarray(data["scaled"], dtype=float)
         v = variance[basis]
         common = {"theorem": "T3", "N": N}
-        out.append({**common, "quantity": f"mean of sqrt(N)(lambda_1 - rho), basis = {basis}",
-                    **power.mean_test(scaled, predicted=0.0, sd=np.sqrt(v), bias=1.5 / np.sqrt(N),
-                                      scale=np.sqrt(N) * abs(rho))})
-        out.append({**common, "quantity": f"log N Var(lambda_1), spike theta = {theta:g}, basis = {basis}",
-                    **power.log_variance_test(scaled, predicted=v, bias=0.5 / np.sqrt(N))})
-        out.append({**common, "quantity": f"mean squared overlap <u_1, v>^2, basis = {basis}",
-                    **power.mean_test(np.asarray(data["overlap"], dtype=float), predicted=overlap,
-                                      bias=1.0 / N)})
+        out.append(
+            {
+                **common,
+                "quantity": f"mean of sqrt(N)(lambda_1 - rho), basis = {basis}",
+                **power.mean_test(
+                    scaled, predicted=0.0, sd=np.sqrt(v), bias=1.5 / np.sqrt(N), scale=np.sqrt(N) * abs(rho)
+                ),
+            }
+        )
+        out.append(
+            {
+                **common,
+                "quantity": f"log N Var(lambda_1), spike theta = {theta:g}, basis = {basis}",
+                **power.log_variance_test(scaled, predicted=v, bias=0.5 / np.sqrt(N)),
+            }
+        )
+        out.append(
+            {
+                **common,
+                "quantity": f"mean squared overlap <u_1, v>^2, basis = {basis}",
+                **power.mean_test(np.asarray(data["overlap"], dtype=float), predicted=overlap, bias=1.0 / N),
+            }
+        )
     if {"diagonal", "haar"} <= set(samples):
-        out.append({"theorem": "T3", "N": N, "quantity": "log of Var(lambda_1) haar / Var(lambda_1) diagonal",
-                    **power.log_variance_ratio_test(np.asarray(samples["haar"]["scaled"], dtype=float),
-                                                    np.asarray(samples["diagonal"]["scaled"], dtype=float),
-                                                    predicted=variance["haar"] / variance["diagonal"],
-                                                    bias=1.0 / np.sqrt(N))})
+        out.append(
+            {
+                "theorem": "T3",
+                "N": N,
+                "quantity": "log of Var(lambda_1) haar / Var(lambda_1) diagonal",
+                **power.log_variance_ratio_test(
+                    np.asarray(samples["haar"]["scaled"], dtype=float),
+                    np.asarray(samples["diagonal"]["scaled"], dtype=float),
+                    predicted=variance["haar"] / variance["diagonal"],
+                    bias=1.0 / np.sqrt(N),
+                ),
+            }
+        )
     return out
 
 
@@ -147,8 +182,15 @@ def full_rank_verdicts(results: dict, *, N: int, sigma: float) -> list[dict]:
     for name, res_list in results.items():
         for k, res in enumerate(res_list):
             matrices += 1
-            out.append({"theorem": "T4", "quantity": f"eigenvalues outside the bulk, nu = {name}, matrix {k + 1}",
-                        "N": N, "seeds": 1, **power.count_test(res.count_predicted, res.count_observed)})
+            out.append(
+                {
+                    "theorem": "T4",
+                    "quantity": f"eigenvalues outside the bulk, nu = {name}, matrix {k + 1}",
+                    "N": N,
+                    "seeds": 1,
+                    **power.count_test(res.count_predicted, res.count_observed),
+                }
+            )
             counted = res.separated & (res.rho > res.count_line)
             errors.extend(res.observed[counted] - res.rho[counted])
             sds.extend(np.sqrt(outlier_fluctuation_variance(res.overlap_predicted[counted], sigma=sigma) / N))
@@ -157,14 +199,26 @@ def full_rank_verdicts(results: dict, *, N: int, sigma: float) -> list[dict]:
             overlaps.extend(res.overlap_predicted[counted])
     errors, sds, overlaps = np.array(errors), np.array(sds), np.array(overlaps)
     common = {"theorem": "T4", "N": N, "seeds": matrices}
-    out.append({**common, "quantity": f"pooled standardized outlier location error ({errors.size} outliers)",
-                **power.pooled_z_test(errors, sds, scale=np.array(rhos))})
-    out.append({**common, "quantity": "chi-square of the standardized outlier location errors",
-                **power.z_square_test(errors, sds)})
+    out.append(
+        {
+            **common,
+            "quantity": f"pooled standardized outlier location error ({errors.size} outliers)",
+            **power.pooled_z_test(errors, sds, scale=np.array(rhos)),
+        }
+    )
+    out.append(
+        {
+            **common,
+            "quantity": "chi-square of the standardized outlier location errors",
+            **power.z_square_test(errors, sds),
+        }
+    )
     bias = float(np.mean(_T4_OVERLAP_BIAS * np.sqrt(1.0 - overlaps)) / N)
     spec = power.mean_test(overlap_errors, predicted=0.0, bias=bias, scale=float(np.mean(overlaps)))
     spec["seeds"] = matrices
-    out.append({**common, "quantity": "mean squared-overlap error, 1 - sigma^2 int dnu/(theta - x)^2", **spec})
+    out.append(
+        {**common, "quantity": "mean squared-overlap error, 1 - sigma^2 int dnu/(theta - x)^2", **spec}
+    )
     return out
 
 
@@ -172,7 +226,9 @@ def full_rank_verdicts(results: dict, *, N: int, sigma: float) -> list[dict]:
 _T6_BIAS = 2.0
 
 
-def rectangular_verdicts(spectra_by_gamma: dict, draws, *, N: int, sigma: float, far: float = 2.0) -> list[dict]:
+def rectangular_verdicts(
+    spectra_by_gamma: dict, draws, *, N: int, sigma: float, far: float = 2.0
+) -> list[dict]:
     """T6: Marchenko-Pastur bulk and BGN outliers of ``W = R/sqrt(N) + s u v^T``.
 
     ``spectra_by_gamma[gamma]`` holds the squared singular values of one noise matrix
@@ -189,15 +245,25 @@ def rectangular_verdicts(spectra_by_gamma: dict, draws, *, N: int, sigma: float,
     for gamma, sq in spectra_by_gamma.items():
         M = int(round(gamma * N))
         law = laws.MarchenkoPastur(gamma=M / N, sigma=sigma)
-        perturbed = [laws.MarchenkoPastur(gamma=M / N, sigma=sigma * np.sqrt(1 + e))
-                     for e in (_PERTURBATION, -_PERTURBATION)]
-        out.append({"theorem": "T6", "N": N,
-                    "quantity": f"KS distance, squared singular values vs Marchenko–Pastur, gamma = {M / N:g}",
-                    **ks_verdict(sq, law, perturbed, n=min(N, M))})
+        perturbed = [
+            laws.MarchenkoPastur(gamma=M / N, sigma=sigma * np.sqrt(1 + e))
+            for e in (_PERTURBATION, -_PERTURBATION)
+        ]
+        out.append(
+            {
+                "theorem": "T6",
+                "N": N,
+                "quantity": f"KS distance, squared singular values vs Marchenko–Pastur, gamma = {M / N:g}",
+                **ks_verdict(sq, law, perturbed, n=min(N, M)),
+            }
+        )
     selected = draws[draws["s"] >= far * sigma * draws["gamma"] ** 0.25]
     groups = list(selected.groupby(["gamma", "s"]))
-    columns = {"location": ("top", "rho"), "overlap_left": ("overlap_left", "overlap_left"),
-               "overlap_right": ("overlap_right", "overlap_right")}
+    columns = {
+        "location": ("top", "rho"),
+        "overlap_left": ("overlap_left", "overlap_left"),
+        "overlap_right": ("overlap_right", "overlap_right"),
+    }
     for quantity, (column, field) in columns.items():
         cells, scale = [], []
         for (gamma, s), part in groups:
@@ -205,6 +271,12 @@ def rectangular_verdicts(spectra_by_gamma: dict, draws, *, N: int, sigma: float,
             cells.append(part[column].to_numpy(dtype=float) - predicted)
             scale.append(abs(predicted))
         spec = power.cell_mean_test(cells, scale=float(np.mean(scale)), bias=_T6_BIAS / N)
-        out.append({"theorem": "T6", "N": N, "quantity": f"BGN {quantity}: mean error over s >= {far:g} threshold",
-                    **spec})
+        out.append(
+            {
+                "theorem": "T6",
+                "N": N,
+                "quantity": f"BGN {quantity}: mean error over s >= {far:g} threshold",
+                **spec,
+            }
+        )
     return out
