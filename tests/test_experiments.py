@@ -181,8 +181,12 @@ def test_deformed_ks_with_delta0_is_the_semicircle_distance():
 def test_outlier_comparison_uniform_bulk():
     res = ex.outlier_comparison(N=600, nu=Uniform(low=-1.0, high=1.0), thetas=[1.2, 2.0, 3.0], rng=rng(9))
     assert res.separated.tolist() == [False, True, True]
-    assert res.count_predicted == res.count_observed == 2
-    np.testing.assert_allclose(res.rho[1:], [2.5493, 3.3466], atol=1e-4)  # THEORY.md T4 worked example
+    # theta = 2 gives an outlier 4.1 standard deviations above edge + 6 TW units: too close to count
+    # with certainty, so the counting line moves 4.5 standard deviations above it
+    sd2 = np.sqrt(ex.outlier_fluctuation_variance(res.overlap_predicted[1]) / 600)
+    assert res.count_line == pytest.approx(res.rho[1] + 4.5 * sd2)
+    assert res.count_predicted == res.count_observed == 1
+    np.testing.assert_allclose(res.rho[1:], [2.5493, 3.3466], atol=1e-4)  # closed form, nu uniform on [-1, 1]
     np.testing.assert_allclose(res.overlap_predicted[1:], [2 / 3, 0.875], atol=1e-4)
     sd = np.sqrt(ex.outlier_fluctuation_variance(res.overlap_predicted[1:]) / 600)
     assert np.all(np.abs(res.observed[1:] - res.rho[1:]) < 4 * sd)

@@ -27,6 +27,8 @@ def rng(seed=0):
 
 
 def all_pass(specs):
+    """Whether every verdict passes; every verdict must state its power."""
+    assert all(s["detectable"] is not None and s["detectable"] > 0 for s in specs)
     return all(power.passed(s) for s in specs)
 
 
