@@ -7,6 +7,7 @@ from rmtlib.experiments import (
     compare_rules,
     pruning_study,
     rank_error_curve,
+    singular_spike_draws,
     singular_spike_table,
     spiked_singular_triplet,
 )
@@ -53,7 +54,9 @@ def test_singular_spike_table_averages_the_draws_and_predicts_at_each_cell():
     """The table is the mean and sd of the draws, in draw order, beside predict_singular_outliers."""
     N, gammas, ratios, n_seeds = 120, [0.5, 2.0], [0.5, 3.0], 3
     table = singular_spike_table(
-        N=N, gammas=gammas, s_over_threshold=ratios, n_seeds=n_seeds, rng=np.random.default_rng(8)
+        singular_spike_draws(
+            N=N, gammas=gammas, s_over_threshold=ratios, n_seeds=n_seeds, rng=np.random.default_rng(8)
+        )
     )
     assert len(table) == len(gammas) * len(ratios)
     rng = np.random.default_rng(8)
@@ -106,7 +109,7 @@ def test_compare_rules_equals_prune_rule_by_rule():
         (lambda: rank_error_curve(np.eye(3), np.eye(4), sigma=1.0, max_rank=1), "S must have the shape of W"),
         (lambda: compare_rules(np.eye(3), [[1j]], sigma=1.0, rng=np.random.default_rng(0)), "S must be real"),
         (
-            lambda: singular_spike_table(
+            lambda: singular_spike_draws(
                 N=100, gammas=[-1.0], s_over_threshold=[1.0], n_seeds=1, rng=np.random.default_rng(0)
             ),
             "gammas and s_over_threshold must be positive",
@@ -137,3 +140,14 @@ def test_pruning_study_rows():
         for r in full_rank
         if r["method"] == "truncated_svd"
     )
+
+
+def test_singular_spike_draws_scale_only_the_noise():
+    """noise_variance_factor multiplies the noise variance of the draws; the grid of s stays sigma's."""
+    grid = {"N": 150, "gammas": [1.0], "s_over_threshold": [3.0], "n_seeds": 2}
+    plain = singular_spike_draws(**grid, rng=np.random.default_rng(3))
+    louder = singular_spike_draws(**grid, noise_variance_factor=1.21, rng=np.random.default_rng(3))
+    np.testing.assert_array_equal(plain["s"], louder["s"])
+    s = float(plain["s"][0])
+    direct = spiked_singular_triplet(N=150, M=150, s=s, sigma=1.1, rng=np.random.default_rng(3))
+    assert louder["top"][0] == pytest.approx(direct["top"], rel=1e-12)

@@ -75,7 +75,8 @@ def test_staging_tree_has_generated_pages(project):
     staging = project / "_build" / "source"
     status = (staging / "book" / "status.md").read_text()
     assert (
-        "| [01_tiny](../notebooks/01_tiny.ipynb) | T0 | identity | 1 | 1.05 | 0.5 | pass | 20 | 1 |" in status
+        "| [01_tiny](../notebooks/01_tiny.ipynb) | T0 | identity | 1 | 1.05 | 0.5 | 0.6 | pass | 20 | 1 |"
+        in status
     )
     runs = (staging / "book" / "reproducibility.md").read_text()
     assert "<!-- runs-table -->" not in runs

@@ -22,7 +22,8 @@ def write_chapter(path: Path, extra: str = "") -> None:
         nbformat.v4.new_code_cell("N = 10\nfail = False", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell(
             "from rmtlib import verdict\nassert not fail, 'asked to fail'\n"
-            "verdict.check('T0', 'identity', predicted=1.0, observed=1.0 + 1 / N, tolerance=0.5, N=N)\n"
+            "verdict.check('T0', 'identity', predicted=1.0, observed=1.0 + 1 / N, tolerance=0.5, N=N,\n"
+            "              detectable=0.6)\n"
             + extra
         ),
     ]

@@ -2,10 +2,12 @@
 
 Everything a chapter or a sweep runs lives here, one module per family of chapters:
 :mod:`~rmtlib.experiments.tolerances` (the verdicts' tolerances, next to the
-fluctuation scale they come from), :mod:`~rmtlib.experiments.wigner` (T1-T3),
-:mod:`~rmtlib.experiments.full_rank` (T4), :mod:`~rmtlib.experiments.growing` and
-:mod:`~rmtlib.experiments.growing_checks` (T5; its pooled tests in
-:mod:`~rmtlib.experiments.pooled`, used by module name),
+fluctuation scale they come from), :mod:`~rmtlib.experiments.power` (the verdicts'
+statistics, their false-alarm rate and power), :mod:`~rmtlib.experiments.verdicts` (the
+verdicts of T1-T4 and T6 computed from a chapter's data),
+:mod:`~rmtlib.experiments.wigner` (T1-T3), :mod:`~rmtlib.experiments.full_rank` (T4),
+:mod:`~rmtlib.experiments.growing` and :mod:`~rmtlib.experiments.growing_checks` (T5; its
+pooled tests in :mod:`~rmtlib.experiments.pooled`, used by module name),
 :mod:`~rmtlib.experiments.pruning` (T6, T7), :mod:`~rmtlib.experiments.sweep_examples`
 (small experiments that show the sweep machinery on its own) and
 :mod:`~rmtlib.experiments.frames` (the spectra of the book's explorable figures).
@@ -20,22 +22,28 @@ from . import (
     growing,
     growing_checks,
     pooled,  # noqa: F401 (not star-exported: used as experiments.pooled)
+    power,
     pruning,
     sweep_examples,
     tolerances,
+    verdicts,
     wigner,
 )
 from .frames import *  # noqa: F401,F403
 from .full_rank import *  # noqa: F401,F403
 from .growing import *  # noqa: F401,F403
 from .growing_checks import *  # noqa: F401,F403
+from .power import *  # noqa: F401,F403
 from .pruning import *  # noqa: F401,F403
 from .sweep_examples import *  # noqa: F401,F403
 from .tolerances import *  # noqa: F401,F403
+from .verdicts import *  # noqa: F401,F403
 from .wigner import *  # noqa: F401,F403
 
 __all__ = [
     *tolerances.__all__,
+    *power.__all__,
+    *verdicts.__all__,
     *wigner.__all__,
     *full_rank.__all__,
     *growing.__all__,

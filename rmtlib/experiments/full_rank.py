@@ -14,6 +14,7 @@ import numpy as np
 from .. import free_convolution, outliers, samplers, spectra
 from .._validation import check_array, check_generator, check_int, check_real
 from ..tracy_widom import tracy_widom_unit
+from .tolerances import outlier_fluctuation_variance
 
 __all__ = ["OutlierComparison", "outlier_comparison"]
 
@@ -25,6 +26,8 @@ class OutlierComparison:
     Arrays are indexed like ``thetas``; ``observed`` and ``overlap_observed`` are
     ``nan`` where the prediction says the outlier is absorbed. ``top`` holds the
     largest eigenvalues of ``H`` (the separated outliers and ten more), decreasing.
+    ``count_line`` is the line above which eigenvalues are counted (see
+    :func:`outlier_comparison`).
     """
 
     thetas: np.ndarray
@@ -38,9 +41,12 @@ class OutlierComparison:
     count_predicted: int
     count_observed: int
     top: np.ndarray
+    count_line: float
 
 
-def outlier_comparison(*, N: int, nu, thetas, sigma: float = 1.0, rng) -> OutlierComparison:
+def outlier_comparison(
+    *, N: int, nu, thetas, sigma: float = 1.0, noise_variance_factor: float = 1.0, rng
+) -> OutlierComparison:
     """Outliers of ``H = W + diag(s)``, ``s`` = ``N - r`` quantiles of ``nu`` plus ``thetas``.
 
     The ``theta_j`` (all above the bulk of ``nu``) are compared with
@@ -50,7 +56,12 @@ def outlier_comparison(*, N: int, nu, thetas, sigma: float = 1.0, rng) -> Outlie
     right edge of ``mu = mu_sc ⊞ nu`` plus a margin of six Tracy-Widom units
     (:func:`tracy_widom_unit`; the largest bulk eigenvalue exceeds it with
     probability below 1e-4) are counted against the predicted count: the
-    separated outliers whose limit lies above that line.
+    separated outliers whose limit lies above that line. Where a predicted outlier
+    lies within 4.5 of its standard deviations (:func:`outlier_fluctuation_variance`)
+    of the line, the line moves to 4.5 standard deviations above it (``count_line``),
+    so that the count is certain under the model at every ``N``.
+    ``noise_variance_factor`` multiplies the variance of the noise in the simulated
+    matrix only (the prediction keeps ``sigma``): a wrong model for the verdicts to reject.
 
     Examples
     --------
@@ -66,13 +77,14 @@ def outlier_comparison(*, N: int, nu, thetas, sigma: float = 1.0, rng) -> Outlie
     N = check_int(N, "N", minimum=2)
     thetas = check_array(thetas, "thetas", ndim=1, min_size=1)
     sigma = check_real(sigma, "sigma", positive=True)
+    noise_variance_factor = check_real(noise_variance_factor, "noise_variance_factor", positive=True)
     check_generator(rng)
     prediction = outliers.predict_outliers(thetas, nu, sigma)
     mu = free_convolution.FreeConvolutionSemicircle(nu, sigma)
     edge = float(mu.support()[-1][1])
     margin = 6.0 * tracy_widom_unit(mu, N)
     s = samplers.spectrum_with_outliers(N, bulk=nu, outliers=thetas)
-    H = samplers.deformed_wigner(s, sigma=sigma, basis="diagonal", rng=rng)
+    H = samplers.deformed_wigner(s, sigma=sigma * np.sqrt(noise_variance_factor), basis="diagonal", rng=rng)
     separated = np.asarray(prediction.separated, dtype=bool)
     k = int(separated.sum()) + 10
     values, vectors = spectra.top_eigvalsh(H, min(k, N), return_vectors=True)
@@ -85,16 +97,25 @@ def outlier_comparison(*, N: int, nu, thetas, sigma: float = 1.0, rng) -> Outlie
         observed[j] = values[best]
         overlap_observed[j] = weights[j, best]
     rho = np.asarray(prediction.rho, dtype=float)
+    overlap = np.asarray(prediction.overlap, dtype=float)
+    line = edge + margin
+    sd = np.sqrt(outlier_fluctuation_variance(np.clip(overlap, 0.0, 1.0), sigma=sigma) / N)
+    for _ in range(r):  # move the line above every outlier too close to it
+        close = separated & (np.abs(rho - line) < 4.5 * sd * (1 - 1e-9))
+        if not close.any():
+            break
+        line = float(np.max(rho[close] + 4.5 * sd[close]))
     return OutlierComparison(
         thetas=thetas,
         rho=rho,
         separated=separated,
-        overlap_predicted=np.asarray(prediction.overlap, dtype=float),
+        overlap_predicted=overlap,
         observed=observed,
         overlap_observed=overlap_observed,
         edge=edge,
         margin=margin,
-        count_predicted=int(np.sum(separated & (rho > edge + margin))),
-        count_observed=int(np.sum(values > edge + margin)),
+        count_predicted=int(np.sum(separated & (rho > line))),
+        count_observed=int(np.sum(values > line)),
         top=np.sort(values)[::-1],
+        count_line=line,
     )

@@ -7,7 +7,8 @@ themselves are in :mod:`rmtlib.pruning` and :mod:`rmtlib.network`; the predictio
 :mod:`rmtlib.outliers`.
 
 * :func:`spiked_singular_triplet` (T6): one draw of a rank-one rectangular spike;
-  :func:`singular_spike_table` (T6): those draws on a grid, beside their predictions.
+  :func:`singular_spike_draws` and :func:`singular_spike_table` (T6): those draws on a grid,
+  averaged beside their predictions.
 * :func:`rank_error_curve`, :func:`compare_rules` (T7): Frobenius error to a known ``S``.
 * :func:`pruning_study` (T7): RMT pruning of a trained network against the baselines.
 """
@@ -29,6 +30,7 @@ __all__ = [
     "compare_rules",
     "pruning_study",
     "rank_error_curve",
+    "singular_spike_draws",
     "singular_spike_table",
     "spiked_singular_triplet",
 ]
@@ -45,14 +47,54 @@ def _check_pair(W, S) -> tuple[np.ndarray, np.ndarray]:
     return W, S
 
 
-def singular_spike_table(
-    *, N: int, gammas, s_over_threshold, n_seeds: int, sigma: float = 1.0, rng
+def singular_spike_draws(
+    *,
+    N: int,
+    gammas,
+    s_over_threshold,
+    n_seeds: int,
+    sigma: float = 1.0,
+    noise_variance_factor: float = 1.0,
+    rng,
 ) -> pandas.DataFrame:
-    """The T6 simulation: :func:`spiked_singular_triplet` on a grid, averaged, beside its BGN limits.
+    """The T6 simulation: :func:`spiked_singular_triplet` on a grid, one row per draw.
 
     For each ``gamma`` in ``gammas`` (``M = round(gamma N)``) and each ``ratio`` in
     ``s_over_threshold``, ``n_seeds`` draws at ``s = ratio * threshold``, with the
     threshold ``sigma gamma^(1/4)`` of :func:`rmtlib.outliers.predict_singular_outliers`.
+    ``noise_variance_factor`` multiplies the variance of the simulated noise only (the
+    threshold stays that of ``sigma``): a wrong model that the chapter's verdicts must reject.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``gamma`` (``M / N``), ``ratio``, ``s`` and the outputs of
+        :func:`spiked_singular_triplet` (``top``, ``overlap_left``, ``overlap_right``, ...).
+    """
+    import pandas as pd
+
+    N = check_int(N, "N", minimum=2)
+    gammas = check_array(gammas, "gammas", ndim=1, min_size=1)
+    ratios = check_array(s_over_threshold, "s_over_threshold", ndim=1, min_size=1)
+    n_seeds = check_int(n_seeds, "n_seeds", minimum=1)
+    sigma = check_real(sigma, "sigma", positive=True)
+    noise_sigma = sigma * np.sqrt(check_real(noise_variance_factor, "noise_variance_factor", positive=True))
+    rng = check_generator(rng)
+    if np.any(gammas <= 0) or np.any(ratios <= 0):
+        raise ValueError("gammas and s_over_threshold must be positive")
+    records = []
+    for gamma in gammas.tolist():
+        M = int(round(gamma * N))
+        threshold = outliers.predict_singular_outliers([1.0], gamma=M / N, sigma=sigma).threshold
+        for ratio in ratios.tolist():
+            for _ in range(n_seeds):
+                out = spiked_singular_triplet(N=N, M=M, s=ratio * threshold, sigma=noise_sigma, rng=rng)
+                records.append({"gamma": M / N, "ratio": ratio, "s": ratio * threshold, **out})
+    return pd.DataFrame(records)
+
+
+def singular_spike_table(draws, *, sigma: float = 1.0) -> pandas.DataFrame:
+    """The draws of :func:`singular_spike_draws` averaged per ``(gamma, s)``, beside their BGN limits.
 
     Returns
     -------
@@ -64,30 +106,14 @@ def singular_spike_table(
 
     Examples
     --------
-    >>> table = singular_spike_table(N=200, gammas=[0.5], s_over_threshold=[3.0], n_seeds=2,
+    >>> draws = singular_spike_draws(N=200, gammas=[0.5], s_over_threshold=[3.0], n_seeds=2,
     ...                              rng=np.random.default_rng(0))
+    >>> table = singular_spike_table(draws)
     >>> bool(abs(table[("top", "mean")] - table["rho"]).max() < 0.1)
     True
     """
-    import pandas as pd
-
-    N = check_int(N, "N", minimum=2)
-    gammas = check_array(gammas, "gammas", ndim=1, min_size=1)
-    ratios = check_array(s_over_threshold, "s_over_threshold", ndim=1, min_size=1)
-    n_seeds = check_int(n_seeds, "n_seeds", minimum=1)
     sigma = check_real(sigma, "sigma", positive=True)
-    rng = check_generator(rng)
-    if np.any(gammas <= 0) or np.any(ratios <= 0):
-        raise ValueError("gammas and s_over_threshold must be positive")
-    records = []
-    for gamma in gammas.tolist():
-        M = int(round(gamma * N))
-        threshold = outliers.predict_singular_outliers([1.0], gamma=M / N, sigma=sigma).threshold
-        for ratio in ratios.tolist():
-            for _ in range(n_seeds):
-                out = spiked_singular_triplet(N=N, M=M, s=ratio * threshold, sigma=sigma, rng=rng)
-                records.append({"gamma": M / N, "ratio": ratio, "s": ratio * threshold, **out})
-    table = pd.DataFrame(records).groupby(["gamma", "s"]).agg(["mean", "std"]).reset_index()
+    table = draws.groupby(["gamma", "s"]).agg(["mean", "std"]).reset_index()
     predictions = [
         outliers.predict_singular_outliers([s], gamma=g, sigma=sigma)
         for g, s in zip(table["gamma"], table["s"], strict=True)

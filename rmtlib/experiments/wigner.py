@@ -102,12 +102,21 @@ def critical_window(*, N: int, w: float, sigma: float = 1.0, rng) -> dict[str, f
 
 
 def spike(
-    *, N: int, theta: float, sigma: float = 1.0, basis: str = "diagonal", entries: str = "gaussian", rng
+    *,
+    N: int,
+    theta: float,
+    sigma: float = 1.0,
+    basis: str = "diagonal",
+    entries: str = "gaussian",
+    noise_variance_factor: float = 1.0,
+    rng,
 ) -> dict[str, float]:
     """One rank-one deformation ``H = W + theta v v^T``: its top eigenvalue and overlap.
 
     ``v`` is the last basis vector (``basis="diagonal"``) or a Haar-random unit
-    vector (``basis="haar"``); ``W`` is :func:`rmtlib.samplers.wigner`.
+    vector (``basis="haar"``); ``W`` is :func:`rmtlib.samplers.wigner`, its entries'
+    variance multiplied by ``noise_variance_factor`` (the prediction ``rho`` keeps
+    ``sigma``: a wrong model for the verdicts to reject).
 
     Returns
     -------
@@ -127,7 +136,8 @@ def spike(
     theta = check_real(theta, "theta")
     sigma = check_real(sigma, "sigma", positive=True)
     check_choice(basis, "basis", ("diagonal", "haar"))
-    H = samplers.wigner(N, sigma=sigma, entries=entries, rng=rng)
+    noise_variance_factor = check_real(noise_variance_factor, "noise_variance_factor", positive=True)
+    H = samplers.wigner(N, sigma=sigma * np.sqrt(noise_variance_factor), entries=entries, rng=rng)
     if basis == "diagonal":
         v = np.zeros(N)
         v[-1] = 1.0

@@ -220,12 +220,13 @@ def _status_page(executed: dict, profile: str) -> str:
                 f"| [{chapter}](../{NOTEBOOKS_DIR}/{chapter}.ipynb) "
                 f"| {_md_cell(v.theorem)} | {_md_cell(v.quantity)} "
                 f"| {v.predicted:.6g} | {v.observed:.6g} | {v.tolerance:.3g} "
+                f"| {'—' if v.detectable is None else f'{v.detectable:.2g}'} "
                 f"| {'pass' if v.passed else '**FAIL**'} | {v.N} | {v.seeds} | {v.runtime_s:.1f} |"
             )
     table = (
-        "| chapter | theorem | quantity | predicted | observed | tolerance | verdict "
+        "| chapter | theorem | quantity | predicted | observed | tolerance | detects | verdict "
         "| N | seeds | runtime (s) |\n"
-        "|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
+        "|---|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
         if rows
         else "No chapter recorded a verdict in this build."
     )
@@ -235,7 +236,9 @@ def _status_page(executed: dict, profile: str) -> str:
         "tolerance derived from the known fluctuation scale. A verdict outside its tolerance stops "
         "the build, so a published page only shows passing verdicts. This table is generated from "
         f"the executed notebooks of this build (profile `{profile}`); runtime is the time from the "
-        "chapter's start to its verdict.\n\n" + table + "\n"
+        "chapter's start to its verdict. *Detects* is the check's power: the smallest relative error "
+        "in the checked quantity that it rejects with probability at least 0.9 (— where not "
+        "stated).\n\n" + table + "\n"
     )
 
 

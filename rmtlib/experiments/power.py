@@ -1,0 +1,321 @@
+"""Statistics of the verdicts: pooled tests with a stated false-alarm rate, and their power.
+
+Every test here returns the keyword arguments of :func:`rmtlib.verdict.check` for one
+verdict (``predicted``, ``observed``, ``tolerance``, ``detectable``, ``seeds``, ``note``),
+so a chapter computes its verdicts in the library and only displays them. Each test
+rejects a correct model with probability at most :data:`LEVEL` (exactly, or up to a
+stated finite-N bias allowance), and ``detectable`` is the smallest relative error in
+the checked quantity that it rejects with probability at least 0.9.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from scipy import stats
+
+from .._validation import check_array, check_int, check_real
+
+__all__ = [
+    "LEVEL",
+    "cell_mean_test",
+    "count_test",
+    "log_variance_ratio_test",
+    "log_variance_test",
+    "mean_test",
+    "passed",
+    "pooled_z_test",
+    "z_square_test",
+]
+
+LEVEL = 1e-3  # false-alarm rate of every calibrated verdict
+_Z90 = float(stats.norm.ppf(0.9))  # one-sided 90% power
+
+
+def _gaussian_quantile(level: float) -> float:
+    return float(stats.norm.isf(level / 2))
+
+
+def passed(spec: dict) -> bool:
+    """Whether a verdict's keyword arguments pass: ``|observed - predicted| <= tolerance``."""
+    return bool(abs(spec["observed"] - spec["predicted"]) <= spec["tolerance"])
+
+
+def mean_test(
+    values,
+    *,
+    predicted: float,
+    sd: float | None = None,
+    bias: float = 0.0,
+    scale: float | None = None,
+    level: float = LEVEL,
+) -> dict:
+    """Test that the mean of i.i.d. ``values`` is ``predicted``, up to a finite-N ``bias`` allowance.
+
+    With a known standard deviation ``sd`` the tolerance is the two-sided Gaussian
+    quantile times ``sd/sqrt(n)``; without, the sample standard deviation and the
+    Student-t quantile with ``n - 1`` degrees of freedom. ``bias`` (>= 0) is added to the
+    tolerance. ``detectable`` is relative to ``scale`` (default ``|predicted|``): a shift
+    ``tolerance + bias + 1.28 se`` is rejected with probability at least 0.9.
+
+    Examples
+    --------
+    >>> spec = mean_test([0.1, -0.2, 0.05, 0.0], predicted=0.0, sd=1.0, scale=1.0)
+    >>> round(spec["tolerance"], 3), passed(spec)
+    (1.645, True)
+    """
+    values = check_array(values, "values", ndim=1, min_size=2)
+    predicted = check_real(predicted, "predicted")
+    bias = check_real(bias, "bias", nonnegative=True)
+    n = values.size
+    if sd is None:
+        se = float(values.std(ddof=1) / np.sqrt(n))
+        quantile = float(stats.t.isf(level / 2, n - 1))
+        how = f"Student t, {n - 1} dof"
+    else:
+        se = check_real(sd, "sd", positive=True) / float(np.sqrt(n))
+        quantile = _gaussian_quantile(level)
+        how = "known sd"
+    tolerance = quantile * se + bias
+    scale = abs(predicted) if scale is None else check_real(scale, "scale", positive=True)
+    return {
+        "predicted": predicted,
+        "observed": float(values.mean()),
+        "tolerance": tolerance,
+        "seeds": n,
+        "detectable": (tolerance + bias + _Z90 * se) / scale if scale > 0 else None,
+        "note": f"mean of {n} draws, {how}, level {level:g}"
+        + (f", bias allowance {bias:.2g}" if bias else ""),
+    }
+
+
+def _log_interval(low: float, high: float) -> tuple[float, float]:
+    """Centre and half-width of ``[log low, log high]``."""
+    return 0.5 * (np.log(low) + np.log(high)), 0.5 * (np.log(high) - np.log(low))
+
+
+def _detectable_factor(cdf, low: float, high: float, allowance: float) -> float:
+    """Smallest ``e`` such that the statistic scaled by ``1 + e`` or ``1/(1 + e)`` leaves the
+    interval ``[low e^-allowance, high e^allowance]`` with probability >= 0.9 (on a grid of
+    ``log(1 + e)`` steps of 1e-3)."""
+    lo, hi = low * np.exp(-allowance), high * np.exp(allowance)
+    steps = np.arange(1, 5001) * 1e-3
+    worst = 0.0
+    for direction in (1.0, -1.0):
+        factor = np.exp(direction * steps)
+        reach = cdf(lo / factor) + 1.0 - cdf(hi / factor)
+        worst = max(
+            worst, float(steps[np.argmax(reach >= 0.9)]) if np.any(reach >= 0.9) else float(steps[-1])
+        )
+    return float(np.expm1(worst))
+
+
+@functools.lru_cache(maxsize=256)
+def _chi2_interval(k: int, level: float, bias: float) -> tuple[float, float, float]:
+    law = stats.chi2(k)
+    low, high = law.ppf(level / 2) / k, law.isf(level / 2) / k
+    return low, high, _detectable_factor(lambda x: law.cdf(k * x), low, high, bias)
+
+
+@functools.lru_cache(maxsize=256)
+def _f_interval(k1: int, k2: int, level: float, bias: float) -> tuple[float, float, float]:
+    law = stats.f(k1, k2)
+    low, high = law.ppf(level / 2), law.isf(level / 2)
+    return low, high, _detectable_factor(law.cdf, low, high, bias)
+
+
+def log_variance_test(values, *, predicted: float, bias: float = 0.0, level: float = LEVEL) -> dict:
+    """Test the variance of i.i.d. Gaussian ``values`` against ``predicted``, on a log scale.
+
+    ``(n - 1) s^2 / v`` is chi-square with ``n - 1`` degrees of freedom, so
+    ``log s^2`` lies in ``log v + [log q_lo, log q_hi]`` with probability ``1 - level``
+    (``q`` the chi-square quantiles over ``n - 1``); the verdict compares ``log s^2`` with
+    the centre of that interval, tolerance its half-width plus ``bias`` (a finite-N
+    allowance on ``log v``). The tolerance does not grow with the prediction.
+    ``detectable``: the relative error in the variance rejected with probability >= 0.9.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> spec = log_variance_test(rng.normal(0, 1, 400), predicted=1.0)
+    >>> passed(spec), passed(log_variance_test(rng.normal(0, 1, 400), predicted=1.6))
+    (True, False)
+    """
+    values = check_array(values, "values", ndim=1, min_size=3)
+    predicted = check_real(predicted, "predicted", positive=True)
+    bias = check_real(bias, "bias", nonnegative=True)
+    k = values.size - 1
+    low, high, detectable = _chi2_interval(k, float(level), bias)
+    centre, half = _log_interval(low, high)
+    return {
+        "predicted": float(np.log(predicted) + centre),
+        "observed": float(np.log(values.var(ddof=1))),
+        "tolerance": float(half + bias),
+        "seeds": values.size,
+        "detectable": detectable,
+        "note": f"log sample variance, exact chi-square({k}) interval at level {level:g}"
+        + (f", bias allowance {bias:.2g}" if bias else ""),
+    }
+
+
+def log_variance_ratio_test(
+    first, second, *, predicted: float, bias: float = 0.0, level: float = LEVEL
+) -> dict:
+    """Paired-design test of ``Var(first)/Var(second) = predicted`` for two Gaussian samples.
+
+    The ratio of sample variances over the predicted ratio is Fisher ``F(n1 - 1, n2 - 1)``;
+    the verdict compares the log ratio with the centre of its exact ``1 - level`` interval,
+    tolerance the half-width plus ``bias``. ``detectable``: relative error in the ratio.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> a, b = rng.normal(0, np.sqrt(1.5), 400), rng.normal(0, 1, 400)
+    >>> right = log_variance_ratio_test(a, b, predicted=1.5)
+    >>> swapped = log_variance_ratio_test(a, b, predicted=1 / 1.5)
+    >>> passed(right), passed(swapped)
+    (True, False)
+    """
+    first = check_array(first, "first", ndim=1, min_size=3)
+    second = check_array(second, "second", ndim=1, min_size=3)
+    predicted = check_real(predicted, "predicted", positive=True)
+    bias = check_real(bias, "bias", nonnegative=True)
+    low, high, detectable = _f_interval(first.size - 1, second.size - 1, float(level), bias)
+    centre, half = _log_interval(low, high)
+    return {
+        "predicted": float(np.log(predicted) + centre),
+        "observed": float(np.log(first.var(ddof=1) / second.var(ddof=1))),
+        "tolerance": float(half + bias),
+        "seeds": first.size + second.size,
+        "detectable": detectable,
+        "note": f"log ratio of sample variances, exact F({first.size - 1}, {second.size - 1}) interval "
+        f"at level {level:g}" + (f", bias allowance {bias:.2g}" if bias else ""),
+    }
+
+
+def pooled_z_test(errors, sd, *, scale=None, bias: float = 0.0, level: float = LEVEL) -> dict:
+    """Pooled standardized mean error: ``sum_i (e_i / sd_i) / sqrt(k)``, standard Gaussian under the model.
+
+    A systematic error of the same sign on every item adds up (a maximum would see one
+    item at a time). ``bias`` is a finite-N allowance on the statistic. ``scale``
+    (the predicted values) makes ``detectable`` the common relative error
+    ``e_i = eps * scale_i`` rejected with probability at least 0.9.
+
+    Examples
+    --------
+    >>> spec = pooled_z_test([0.5, 0.5, 0.5, 0.5], [1.0, 1.0, 1.0, 1.0])
+    >>> spec["observed"], round(spec["tolerance"], 2)
+    (1.0, 3.29)
+    """
+    errors = check_array(errors, "errors", ndim=1, min_size=1)
+    sd = np.broadcast_to(check_array(sd, "sd"), errors.shape)
+    if np.any(sd <= 0):
+        raise ValueError("sd must be positive")
+    bias = check_real(bias, "bias", nonnegative=True)
+    k = errors.size
+    tolerance = _gaussian_quantile(level) + bias
+    detectable = None
+    if scale is not None:
+        reach = float(np.sum(np.abs(np.broadcast_to(scale, errors.shape)) / sd) / np.sqrt(k))
+        detectable = (tolerance + bias + _Z90) / reach
+    return {
+        "predicted": 0.0,
+        "observed": float(np.sum(errors / sd) / np.sqrt(k)),
+        "tolerance": tolerance,
+        "detectable": detectable,
+        "note": f"sum of {k} standardized errors / sqrt({k}), Gaussian, level {level:g}"
+        + (f", bias allowance {bias:.2g}" if bias else ""),
+    }
+
+
+def z_square_test(errors, sd, *, level: float = LEVEL) -> dict:
+    """Chi-square of standardized errors, ``sum_i (e_i/sd_i)^2``, against its ``k`` degrees of freedom.
+
+    Rejects too large a spread (a wrong fluctuation formula, errors of both signs): the
+    tolerance reaches the upper ``level`` quantile of chi-square(k) (the lower side never
+    rejects). ``detectable``: the relative error in the standard deviations ``sd``
+    rejected with probability at least 0.9.
+
+    Examples
+    --------
+    >>> spec = z_square_test(np.ones(10), np.ones(10))
+    >>> spec["predicted"], spec["observed"], round(spec["tolerance"], 2)
+    (10.0, 10.0, 19.59)
+    """
+    errors = check_array(errors, "errors", ndim=1, min_size=1)
+    sd = np.broadcast_to(check_array(sd, "sd"), errors.shape)
+    if np.any(sd <= 0):
+        raise ValueError("sd must be positive")
+    k = errors.size
+    law = stats.chi2(k)
+    upper = float(law.isf(level))
+    factors = (
+        1.0 + np.arange(1, 20001) * 1e-3
+    )  # sd too small by `factor`: the statistic is factor^2 chi-square(k)
+    factor = float(factors[np.argmax(law.sf(upper / factors**2) >= 0.9)])
+    return {
+        "predicted": float(k),
+        "observed": float(np.sum((errors / sd) ** 2)),
+        "tolerance": upper - k,
+        "detectable": round(factor - 1.0, 6),
+        "note": f"chi-square({k}) of standardized errors, upper quantile at level {level:g}",
+    }
+
+
+def cell_mean_test(cells, *, scale: float, bias: float = 0.0, level: float = LEVEL) -> dict:
+    """Test that the errors ``x - prediction`` of draws grouped in cells have mean zero, pooled over cells.
+
+    ``cells`` is a list of 1-D arrays (the errors of the draws of one cell, at least two
+    each). The statistic is the mean of the cell means; its standard error comes from the
+    within-cell sample variances (cells may have different variances), and the quantile is
+    Student's t with the Welch-Satterthwaite degrees of freedom, so that two draws per cell
+    are enough when there are several cells. ``bias`` is a finite-N allowance;
+    ``detectable`` is relative to ``scale`` (a typical predicted value).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(2)
+    >>> cells = [rng.normal(0.0, 0.1 * (1 + c), 3) for c in range(12)]
+    >>> passed(cell_mean_test(cells, scale=1.0)), passed(cell_mean_test([c + 1.0 for c in cells], scale=1.0))
+    (True, False)
+    """
+    cells = [check_array(c, "cells[i]", ndim=1, min_size=2) for c in cells]
+    if not cells:
+        raise ValueError("cells must hold at least one cell")
+    scale = check_real(scale, "scale", positive=True)
+    bias = check_real(bias, "bias", nonnegative=True)
+    C = len(cells)
+    parts = np.array([c.var(ddof=1) / c.size for c in cells]) / C**2  # variance of each cell's share
+    dof = float(parts.sum() ** 2 / np.sum(parts**2 / np.array([c.size - 1 for c in cells])))
+    se = float(np.sqrt(parts.sum()))
+    tolerance = float(stats.t.isf(level / 2, dof)) * se + bias
+    draws = sum(c.size for c in cells)
+    return {
+        "predicted": 0.0,
+        "observed": float(np.mean([c.mean() for c in cells])),
+        "tolerance": tolerance,
+        "seeds": draws,
+        "detectable": (tolerance + bias + float(stats.t.isf(0.1, dof)) * se) / scale,
+        "note": f"mean error over {C} cells, {draws} draws; Student t, {dof:.1f} Welch dof, level {level:g}"
+        + (f", bias allowance {bias:.2g}" if bias else ""),
+    }
+
+
+def count_test(predicted: int, observed: int) -> dict:
+    """Exact equality of two counts (tolerance 0.5); any miscount of one is rejected.
+
+    Examples
+    --------
+    >>> count_test(5, 5)["detectable"]
+    0.2
+    """
+    predicted = check_int(predicted, "predicted", minimum=0)
+    observed = check_int(observed, "observed", minimum=0)
+    return {
+        "predicted": float(predicted),
+        "observed": float(observed),
+        "tolerance": 0.5,
+        "detectable": 1.0 / predicted if predicted else 1.0,
+        "note": "counts must be equal",
+    }
