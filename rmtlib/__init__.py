@@ -5,8 +5,20 @@ Public names are re-exported here from the modules that define them; each
 module lists its own in ``__all__``.
 """
 
-from . import backend, laws, network, outliers, pruning, samplers, spectra, tridiagonal, verdict
+from . import (
+    backend,
+    information_plus_noise,
+    laws,
+    network,
+    outliers,
+    pruning,
+    samplers,
+    spectra,
+    tridiagonal,
+    verdict,
+)
 from .backend import *  # noqa: F401,F403
+from .information_plus_noise import *  # noqa: F401,F403
 from .laws import *  # noqa: F401,F403
 from .network import *  # noqa: F401,F403
 from .outliers import *  # noqa: F401,F403
@@ -20,6 +32,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     *backend.__all__,
+    *information_plus_noise.__all__,
     *laws.__all__,
     *network.__all__,
     *outliers.__all__,
