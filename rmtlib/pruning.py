@@ -801,4 +801,3 @@ def gavish_donoho_threshold(singular_values, shape, *, sigma: float | None = Non
         sigma = check_real(sigma, "sigma", positive=True)
         return gavish_donoho_lambda(beta) * float(np.sqrt(max(N, M) / N)) * sigma
     return gavish_donoho_omega(beta) * float(np.median(sv))
-
