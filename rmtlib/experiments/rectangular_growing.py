@@ -29,6 +29,7 @@ __all__ = [
     "rectangular_outlier_errors",
     "outlier_error_summary",
     "pooled_t_check",
+    "outlier_residual_test",
     "loglog_slope_interval",
 ]
 
@@ -106,6 +107,31 @@ def pooled_t_check(residuals, *, level: float = 0.999) -> dict:
         "detectable_shift": tol + 1.2816 * se,
         "count": int(x.size),
     }
+
+
+def outlier_residual_test(results, prediction: str = "equivalent", *, level: float = 0.999) -> dict:
+    """:func:`pooled_t_check` of one value per matrix: ``sqrt(N)`` times the mean over its outliers of
+    ``observed - prediction`` (``prediction`` is ``"equivalent"`` or ``"first_order"``).
+
+    The outliers of one matrix fluctuate together (crowded ones above all), the matrices
+    independently, so the matrices are the units of the test. Adds ``detectable``: the
+    detectable shift relative to the mean of ``sqrt(N)`` times the predicted locations (the
+    smallest relative error in the outlier locations rejected with probability >= 0.9).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> runs = [rectangular_growing_outliers(N=100, alpha=0.25, rng=rng) for _ in range(4)]
+    >>> test = outlier_residual_test(runs)
+    >>> test["count"], abs(test["mean"]) <= test["tolerance"]
+    (4, True)
+    """
+    check_choice(prediction, "prediction", ("equivalent", "first_order"))
+    results = list(results)
+    residual = [np.sqrt(x.N) * np.mean(x.observed - getattr(x, prediction)) for x in results]
+    scale = float(np.mean([np.sqrt(x.N) * np.mean(getattr(x, prediction)) for x in results]))
+    test = pooled_t_check(residual, level=level)
+    return {**test, "detectable": test["detectable_shift"] / scale}
 
 
 def _noise(N, M, sigma, factor, rng):
