@@ -370,26 +370,14 @@ class InformationPlusNoise(Law):
             active[idx[neg]] = False
         return self._curve_newton(u, lo, 2.0 * lo, np.sqrt(2.0) * lo)
 
-    def _curve_newton(self, u, lo, hi, v0, *, tol: float = 1e-11, maxiter: int = 40):
+    def _curve_newton(self, u, lo, hi, v0):
         """Newton in ``log v`` on ``Im Z(u + i v) / v = 0`` inside the brackets ``[lo, hi]``
-        (negative at ``lo``, positive at ``hi``), bisecting when a step leaves the bracket."""
-        lo, hi, x = np.log(lo), np.log(hi), np.log(v0)
-        active = np.ones(u.size, dtype=bool)
-        for _ in range(maxiter):
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            val, der = self._phi(u[idx], np.exp(x[idx]))
-            lo[idx] = np.where(val < 0, x[idx], lo[idx])
-            hi[idx] = np.where(val > 0, x[idx], hi[idx])
-            with np.errstate(all="ignore"):
-                new = x[idx] - val / der
-            bad = ~np.isfinite(new) | (new <= lo[idx]) | (new >= hi[idx])
-            new = np.where(bad, 0.5 * (lo[idx] + hi[idx]), new)
-            done = (np.abs(new - x[idx]) <= tol) | (hi[idx] - lo[idx] <= tol)
-            x[idx] = new
-            active[idx[done]] = False
-        return np.exp(x)
+        (negative at ``lo``, positive at ``hi``)."""
+
+        def fun(x, idx):
+            return self._phi(u[idx], np.exp(x))
+
+        return np.exp(_solve_increasing(fun, np.log(lo), np.log(hi), np.log(v0), maxiter=40))
 
     def _newton_zeta(self, target, guess, *, maxiter: int = 60):
         """Newton for ``Z(zeta) = target`` keeping ``Im zeta > 0``."""
