@@ -51,6 +51,7 @@ __all__ = [
     "rank_error_curve",
     "compare_rules",
     "spiked_singular_triplet",
+    "noise_fit_threshold",
     "gavish_donoho_lambda",
     "gavish_donoho_omega",
     "gavish_donoho_threshold",
@@ -198,13 +199,26 @@ def _check_fit_arguments(shape, quantile_range, max_distance) -> None:
         )
 
 
+def noise_fit_threshold(n: int) -> float:
+    """The default refusal threshold of :func:`noise_level`: ``0.05 + 3 / n`` for ``n = min(N, M)``
+    singular values (the Kolmogorov distance a rigid noise spectrum stays below).
+
+    Examples
+    --------
+    >>> noise_fit_threshold(100)
+    0.08
+    """
+    n = check_int(n, "n", minimum=1)
+    return 0.05 + 3 / n
+
+
 def _fit_noise(singular_values, shape, quantile_range, max_distance) -> NoiseFit:
     """The fit of :func:`noise_level` from the singular values of ``W`` (arguments already checked)."""
     lo, hi = _check_quantile_range(quantile_range)
     N, M = shape
     n = min(N, M)
     if max_distance is None:
-        max_distance = 0.05 + 3 / n
+        max_distance = noise_fit_threshold(n)
     gamma = M / N
     x = np.sort(singular_values**2)
     levels = (np.arange(1, n + 1) - 0.5) / n
