@@ -69,7 +69,7 @@ _CHUNK = 1 << 15  # points x atoms per block (fits in cache)
 _GAP_GRID = 64  # Z' samples per candidate gap of H
 _TAIL_GRID = 96  # Z' samples left of the smallest and right of the largest atom
 _POLISH_MAX = 256  # components asked for more quantiles are read off a dense curve
-_CURVE_MAX = 1024  # points on the curve of one component
+_CURVE_MAX = 512  # points on the curve of one component
 
 
 def _check_signal(signal) -> DiscreteLaw:
