@@ -7,6 +7,7 @@ module lists its own in ``__all__``.
 
 from . import (
     free_convolution,
+    information_plus_noise,
     laws,
     network,
     outliers,
@@ -18,6 +19,7 @@ from . import (
     verdict,
 )
 from .free_convolution import *  # noqa: F401,F403
+from .information_plus_noise import *  # noqa: F401,F403
 from .laws import *  # noqa: F401,F403
 from .network import *  # noqa: F401,F403
 from .outliers import *  # noqa: F401,F403
@@ -31,6 +33,7 @@ from .verdict import *  # noqa: F401,F403
 __version__ = "0.1.0"
 
 __all__ = [
+    *information_plus_noise.__all__,
     *laws.__all__,
     *free_convolution.__all__,
     *network.__all__,

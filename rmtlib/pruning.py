@@ -45,6 +45,10 @@ __all__ = [
     "truncated_svd",
     "magnitude_prune",
     "MIN_SINGULAR_VALUES",
+    "noise_fit_threshold",
+    "gavish_donoho_lambda",
+    "gavish_donoho_omega",
+    "gavish_donoho_threshold",
 ]
 
 #: Fewest singular values for which a Marchenko–Pastur fit is attempted.
@@ -230,13 +234,26 @@ def _check_fit_arguments(shape, quantile_range, max_distance) -> None:
         )
 
 
+def noise_fit_threshold(n: int) -> float:
+    """The default refusal threshold of :func:`noise_level`: ``0.05 + 3 / n`` for ``n = min(N, M)``
+    singular values (the Kolmogorov distance a rigid noise spectrum stays below).
+
+    Examples
+    --------
+    >>> noise_fit_threshold(100)
+    0.08
+    """
+    n = check_int(n, "n", minimum=1)
+    return 0.05 + 3 / n
+
+
 def _fit_noise(singular_values, shape, quantile_range, max_distance) -> NoiseFit:
     """The fit of :func:`noise_level` from the singular values of ``W`` (arguments already checked)."""
     lo, hi = _check_quantile_range(quantile_range)
     N, M = shape
     n = min(N, M)
     if max_distance is None:
-        max_distance = 0.05 + 3 / n
+        max_distance = noise_fit_threshold(n)
     gamma = M / N
     scale = _power_of_two_scale(float(np.max(singular_values)))
     x = np.sort((singular_values / scale) ** 2)
@@ -651,3 +668,68 @@ def magnitude_prune(W, n_keep: int) -> np.ndarray:
         idx = np.argpartition(np.abs(W).ravel(), W.size - n_keep)[W.size - n_keep :]
         out.ravel()[idx] = W.ravel()[idx]
     return out
+
+
+def _aspect(shape) -> tuple[int, int, float]:
+    if not isinstance(shape, tuple | list) or len(shape) != 2:
+        raise TypeError(f"shape must be a pair (N, M), got {shape!r}")
+    N = check_int(shape[0], "shape[0] (N)", minimum=1)
+    M = check_int(shape[1], "shape[1] (M)", minimum=1)
+    return N, M, min(N, M) / max(N, M)
+
+
+def gavish_donoho_lambda(beta: float) -> float:
+    """Gavish and Donoho's optimal hard-threshold coefficient for known noise (IEEE Trans. Inf.
+    Theory 60, 2014): ``lambda*(beta) = sqrt(2 (beta + 1) + 8 beta / (beta + 1 + sqrt(beta^2 + 14
+    beta + 1)))``, ``beta = m / n <= 1`` the aspect ratio; ``4 / sqrt(3)`` for a square matrix.
+
+    Examples
+    --------
+    >>> round(gavish_donoho_lambda(1.0), 6), round(4 / 3**0.5, 6)
+    (2.309401, 2.309401)
+    """
+    beta = check_real(beta, "beta", positive=True, maximum=1.0)
+    return float(np.sqrt(2 * (beta + 1) + 8 * beta / (beta + 1 + np.sqrt(beta**2 + 14 * beta + 1))))
+
+
+def gavish_donoho_omega(beta: float) -> float:
+    """The unknown-noise coefficient ``omega(beta) = lambda*(beta) / sqrt(mu_beta)``, ``mu_beta`` the
+    median of the Marchenko-Pastur law with ratio ``beta`` and unit variance (Gavish and Donoho
+    2014; their approximation ``0.56 beta^3 - 0.95 beta^2 + 1.82 beta + 1.43``).
+
+    Examples
+    --------
+    >>> round(gavish_donoho_omega(1.0), 3)
+    2.858
+    """
+    beta = check_real(beta, "beta", positive=True, maximum=1.0)
+    median = float(MarchenkoPastur(gamma=beta, sigma=1.0).icdf(0.5))
+    return gavish_donoho_lambda(beta) / float(np.sqrt(median))
+
+
+def gavish_donoho_threshold(singular_values, shape, *, sigma: float | None = None) -> float:
+    """Gavish and Donoho's optimal hard threshold for the singular values of ``W = R/sqrt(N) + S``.
+
+    ``m = min(N, M)``, ``n = max(N, M)``, ``beta = m / n``. With known ``sigma`` (the entries of
+    ``R`` have variance ``sigma^2``, so those of ``W - S`` have ``sigma^2 / N``): ``lambda*(beta)
+    sqrt(n) sigma / sqrt(N)`` (``4 / sqrt(3) sigma`` for ``N = M``). With unknown noise
+    (``sigma=None``): ``omega(beta)`` times the median singular value. Keep the singular values
+    above it. It assumes a low-rank ``S``: the median is that of the noise bulk.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> sv = np.linalg.svd(rng.standard_normal((200, 200)) / np.sqrt(200), compute_uv=False)
+    >>> round(gavish_donoho_threshold(sv, (200, 200), sigma=1.0), 4)
+    2.3094
+    >>> abs(gavish_donoho_threshold(sv, (200, 200)) - 2.3094) < 0.05
+    True
+    """
+    N, M, beta = _aspect(shape)
+    sv = check_array(singular_values, "singular_values", ndim=1, min_size=1)
+    if sv.size != min(N, M):
+        raise ValueError(f"singular_values must have min(N, M) = {min(N, M)} entries, got {sv.size}")
+    if sigma is not None:
+        sigma = check_real(sigma, "sigma", positive=True)
+        return gavish_donoho_lambda(beta) * float(np.sqrt(max(N, M) / N)) * sigma
+    return gavish_donoho_omega(beta) * float(np.median(sv))

@@ -1,4 +1,4 @@
-"""Structure of the theorem chapters T1-T5 (fast: nothing is executed here).
+"""Structure of the chapters T1-T8 (fast: nothing is executed here).
 
 Each chapter opens with a title and a ``prf:theorem`` block that cites its
 sources, has exactly one ``parameters`` cell of plain literals with a ``seed``,
@@ -26,6 +26,7 @@ CHAPTERS = [
     "05_growing_outliers",
     "06_rectangular",
     "07_pruning",
+    "08_rectangular_growing_outliers",
 ]
 BIB_KEYS = set(re.findall(r"^@\w+\{([^,]+),", (ROOT / "book" / "references.bib").read_text(), flags=re.M))
 

@@ -286,3 +286,38 @@ def test_noise_level_of_a_matrix_in_extreme_units(scale):
     assert scaled.sigma / scale == pytest.approx(fit.sigma, rel=1e-13)
     assert scaled.distance == pytest.approx(fit.distance, abs=1e-12)
     assert prune(W * scale, "shrinkage").kept == prune(W, "shrinkage").kept == 0
+
+
+# ---------------------------------------------------------------- Gavish-Donoho
+def test_gavish_donoho_constants_match_their_paper():
+    from rmtlib.pruning import gavish_donoho_lambda, gavish_donoho_omega
+
+    assert gavish_donoho_lambda(1.0) == pytest.approx(4 / np.sqrt(3), rel=1e-14)
+    # lambda*(beta) lies above the Marchenko-Pastur edge 1 + sqrt(beta) (Gavish and Donoho 2014)
+    for beta in np.linspace(0.05, 1.0, 20):
+        assert gavish_donoho_lambda(beta) > 1 + np.sqrt(beta)
+        # their cubic approximation of omega(beta), quoted to about 0.02
+        approx = 0.56 * beta**3 - 0.95 * beta**2 + 1.82 * beta + 1.43
+        assert gavish_donoho_omega(beta) == pytest.approx(approx, abs=0.02)
+    assert gavish_donoho_omega(1.0) == pytest.approx(2.858, abs=1e-3)  # omega(1) of their paper
+
+
+def test_gavish_donoho_threshold_in_our_normalization():
+    from rmtlib.pruning import gavish_donoho_lambda, gavish_donoho_threshold
+
+    rng = np.random.default_rng(3)
+    N, M, sigma = 300, 600, 1.3
+    sv = np.linalg.svd(sigma * rng.standard_normal((N, M)) / np.sqrt(N), compute_uv=False)
+    known = gavish_donoho_threshold(sv, (N, M), sigma=sigma)
+    # entries of W - S have standard deviation sigma / sqrt(N); threshold lambda* sqrt(n) that
+    assert known == pytest.approx(gavish_donoho_lambda(0.5) * np.sqrt(M) * sigma / np.sqrt(N), rel=1e-14)
+    assert known > sigma * (1 + np.sqrt(M / N))  # above the bulk edge
+    assert gavish_donoho_threshold(sv, (N, M)) == pytest.approx(known, rel=0.02)  # unknown noise: the median
+    transposed = gavish_donoho_threshold(sv, (M, N), sigma=sigma * np.sqrt(M / N))
+    assert transposed == pytest.approx(known, rel=1e-14)
+    with pytest.raises(ValueError, match="min\\(N, M\\) = 300 entries"):
+        gavish_donoho_threshold(sv[:10], (N, M))
+    with pytest.raises(ValueError, match="sigma must be > 0"):
+        gavish_donoho_threshold(sv, (N, M), sigma=0.0)
+    with pytest.raises(TypeError, match="shape must be a pair"):
+        gavish_donoho_threshold(sv, 300)

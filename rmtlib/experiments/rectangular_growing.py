@@ -1,0 +1,378 @@
+"""Experiments of chapter T8: rectangular ``W = R / sqrt(N) + S``, full-rank ``S`` with a power-law
+bulk of singular values and ``r = round(min(N, M)^alpha)`` outliers.
+
+Each function takes keyword-only parameters and the randomness from the required keyword ``rng``
+and returns a small frozen result or a ``dict`` of floats, so that ``python -m rmtlib sweep`` can
+call it by name. ``noise_variance_factor`` multiplies the variance of the simulated noise only,
+never the prediction (the chapters' check of their verdicts' power).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import numpy as np
+from scipy import stats
+
+from .. import information_plus_noise as ipn
+from .. import samplers
+from .._validation import check_choice, check_generator, check_int, check_real
+
+__all__ = [
+    "power_law_bulk",
+    "rectangular_outliers_of_S",
+    "RectangularBulk",
+    "rectangular_bulk",
+    "RectangularGrowing",
+    "rectangular_growing_outliers",
+    "rectangular_outlier_errors",
+    "outlier_error_summary",
+    "pooled_t_check",
+    "outlier_residual_test",
+    "loglog_slope_interval",
+]
+
+
+def power_law_bulk(n: int, *, scale: float = 1.5, power: float = 2.0) -> np.ndarray:
+    """``n`` singular values with a power-law density: the quantiles of ``s = scale U^power``
+    (``U`` uniform), density proportional to ``s^(1/power - 1)`` on ``[0, scale]``; ascending.
+
+    Examples
+    --------
+    >>> power_law_bulk(4).round(4)
+    array([0.0234, 0.2109, 0.5859, 1.1484])
+    """
+    n = check_int(n, "n", minimum=1)
+    scale = check_real(scale, "scale", positive=True)
+    power = check_real(power, "power", positive=True)
+    return scale * ((np.arange(n) + 0.5) / n) ** power
+
+
+def rectangular_outliers_of_S(
+    n: int,
+    *,
+    alpha: float,
+    family: str = "many",
+    s_low: float = 3.0,
+    spacing: float = 0.25,
+    s_high: float = 5.0,
+) -> np.ndarray:
+    """The ``r = round(n^alpha)`` outlier singular values of ``S`` (ascending, ``r <= n / 2``).
+
+    ``family="many"``: ``s_low + j spacing``, a fixed spacing, so the outliers spread over a
+    growing range; ``family="crowded"``: equally spaced in the fixed ``[s_low, s_high]`` (one at
+    the midpoint when ``r = 1``), so their spacing shrinks like ``1 / r``.
+
+    Examples
+    --------
+    >>> rectangular_outliers_of_S(256, alpha=0.25)
+    array([3.  , 3.25, 3.5 , 3.75])
+    >>> rectangular_outliers_of_S(256, alpha=0.25, family="crowded").round(3)
+    array([3.   , 3.667, 4.333, 5.   ])
+    """
+    n = check_int(n, "n", minimum=2)
+    alpha = check_real(alpha, "alpha", minimum=0.0, maximum=1.0)
+    check_choice(family, "family", ("many", "crowded"))
+    r = min(max(1, round(n**alpha)), n // 2)
+    if family == "many":
+        return s_low + spacing * np.arange(r)
+    return np.array([0.5 * (s_low + s_high)]) if r == 1 else np.linspace(s_low, s_high, r)
+
+
+def pooled_t_check(residuals, *, level: float = 0.999) -> dict:
+    """A two-sided t-test that the residuals have mean 0.
+
+    Returns ``mean``, ``se`` (sample standard deviation over ``sqrt(count)``), ``tolerance``
+    (the ``(1 + level) / 2`` quantile of Student's t with ``count - 1`` degrees of freedom times
+    ``se``: the false-alarm rate is ``1 - level`` for independent Gaussian residuals) and
+    ``detectable_shift``, the smallest shift of the mean rejected with probability >= 0.9
+    (``tolerance + 1.2816 se``).
+
+    Examples
+    --------
+    >>> out = pooled_t_check([0.1, -0.1, 0.2, -0.2])
+    >>> round(out["mean"], 12), round(out["se"], 4)
+    (0.0, 0.0913)
+    """
+    x = np.asarray(residuals, dtype=float).ravel()
+    if x.size < 2:
+        raise ValueError(f"residuals must have at least 2 entries, got {x.size}")
+    se = float(np.std(x, ddof=1) / np.sqrt(x.size))
+    tol = float(stats.t.ppf(0.5 + 0.5 * level, x.size - 1) * se)
+    return {
+        "mean": float(x.mean()),
+        "se": se,
+        "tolerance": tol,
+        "detectable_shift": tol + 1.2816 * se,
+        "count": int(x.size),
+    }
+
+
+def outlier_residual_test(results, prediction: str = "equivalent", *, level: float = 0.999) -> dict:
+    """:func:`pooled_t_check` of one value per matrix: ``sqrt(N)`` times the mean over its outliers of
+    ``observed - prediction`` (``prediction`` is ``"equivalent"`` or ``"first_order"``).
+
+    The outliers of one matrix fluctuate together (crowded ones above all), the matrices
+    independently, so the matrices are the units of the test. Adds ``detectable``: the
+    detectable shift relative to the mean of ``sqrt(N)`` times the predicted locations (the
+    smallest relative error in the outlier locations rejected with probability >= 0.9).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> runs = [rectangular_growing_outliers(N=100, alpha=0.25, rng=rng) for _ in range(4)]
+    >>> test = outlier_residual_test(runs)
+    >>> test["count"], abs(test["mean"]) <= test["tolerance"]
+    (4, True)
+    """
+    check_choice(prediction, "prediction", ("equivalent", "first_order"))
+    results = list(results)
+    residual = [np.sqrt(x.N) * np.mean(x.observed - getattr(x, prediction)) for x in results]
+    scale = float(np.mean([np.sqrt(x.N) * np.mean(getattr(x, prediction)) for x in results]))
+    test = pooled_t_check(residual, level=level)
+    return {**test, "detectable": test["detectable_shift"] / scale}
+
+
+def _noise(N, M, sigma, factor, rng):
+    return samplers.rectangular_noise(N, M, sigma=sigma * np.sqrt(factor), rng=rng)
+
+
+@dataclasses.dataclass(frozen=True)
+class RectangularBulk:
+    """Singular values of ``W`` for a full-rank power-law ``S`` (see :func:`rectangular_bulk`).
+
+    ``observed`` is ``n_draws x n`` (each row decreasing), ``predicted`` the ``n`` predicted
+    singular values (decreasing), ``s`` those of ``S`` (ascending).
+    """
+
+    N: int
+    M: int
+    s: np.ndarray
+    observed: np.ndarray
+    predicted: np.ndarray
+
+    def mean_errors(self) -> np.ndarray:
+        """Per draw, the mean over all singular values of ``observed - predicted``."""
+        return (self.observed - self.predicted).mean(axis=1)
+
+
+def rectangular_bulk(
+    *,
+    N: int,
+    gamma: float,
+    sigma: float = 1.0,
+    n_draws: int = 3,
+    scale: float = 1.5,
+    power: float = 2.0,
+    noise_variance_factor: float = 1.0,
+    rng,
+) -> RectangularBulk:
+    """``n_draws`` matrices ``W = R / sqrt(N) + S`` with one full-rank ``S`` of singular values
+    :func:`power_law_bulk` (Haar singular vectors), against the deterministic equivalent.
+
+    Examples
+    --------
+    >>> res = rectangular_bulk(N=100, gamma=2.0, n_draws=2, rng=np.random.default_rng(0))
+    >>> res.observed.shape, bool(abs(res.mean_errors()).max() < 0.02)
+    ((2, 100), True)
+    """
+    N = check_int(N, "N", minimum=4)
+    gamma = check_real(gamma, "gamma", positive=True)
+    M = max(2, round(gamma * N))
+    sigma = check_real(sigma, "sigma", positive=True)
+    n_draws = check_int(n_draws, "n_draws", minimum=1)
+    factor = check_real(noise_variance_factor, "noise_variance_factor", positive=True)
+    check_generator(rng)
+    n = min(N, M)
+    s = power_law_bulk(n, scale=scale, power=power)
+    predicted = ipn.rectangular_deterministic_equivalent(s, sigma, (N, M)).singular_values[::-1].copy()
+    S = samplers.low_rank_signal(N, M, s, rng=rng)
+    observed = np.array(
+        [np.linalg.svd(S + _noise(N, M, sigma, factor, rng), compute_uv=False) for _ in range(n_draws)]
+    )
+    return RectangularBulk(N=N, M=M, s=s, observed=observed, predicted=predicted)
+
+
+@dataclasses.dataclass(frozen=True)
+class RectangularGrowing:
+    """The ``r`` top singular values of ``W`` and their two predictions, decreasing.
+
+    ``first_order``: each outlier of ``S`` alone in front of the bulk of ``S``
+    (:func:`~rmtlib.information_plus_noise.predict_singular_outliers_over_bulk`);
+    ``equivalent``: the deterministic equivalent from all singular values of ``S``.
+    ``overlap_left`` / ``overlap_right``: squared overlaps of the ``k`` top singular vectors of
+    ``W`` with those of ``S`` (empty unless asked for), and their first-order predictions.
+    """
+
+    N: int
+    M: int
+    r: int
+    s_outliers: np.ndarray
+    observed: np.ndarray
+    first_order: np.ndarray
+    equivalent: np.ndarray
+    edge: float
+    next_singular_value: float
+    overlap_left: np.ndarray
+    overlap_right: np.ndarray
+    predicted_overlap_left: np.ndarray
+    predicted_overlap_right: np.ndarray
+
+
+@functools.lru_cache(maxsize=128)
+def _predictions(N, M, alpha, family, sigma, s_low, spacing, s_high, scale, power):
+    n = min(N, M)
+    out = rectangular_outliers_of_S(
+        n, alpha=alpha, family=family, s_low=s_low, spacing=spacing, s_high=s_high
+    )
+    bulk = power_law_bulk(n - out.size, scale=scale, power=power)
+    first = ipn.predict_singular_outliers_over_bulk(out, bulk, sigma=sigma, shape=(N, M))
+    if not np.all(first.separated):
+        raise ValueError(f"s_low = {s_low} is below the separation threshold {first.threshold:.4g}")
+    de = ipn.rectangular_deterministic_equivalent(np.r_[bulk, out], sigma, (N, M))
+    return out, bulk, first, de.largest(out.size), de.support[-1][1] if len(de.support) == 1 else first.edge
+
+
+def rectangular_growing_outliers(
+    *,
+    N: int,
+    alpha: float,
+    gamma: float = 2.0,
+    family: str = "many",
+    sigma: float = 1.0,
+    s_low: float = 3.0,
+    spacing: float = 0.25,
+    s_high: float = 5.0,
+    scale: float = 1.5,
+    power: float = 2.0,
+    overlaps: int = 0,
+    noise_variance_factor: float = 1.0,
+    rng,
+) -> RectangularGrowing:
+    """``W = R / sqrt(N) + S``, ``N x round(gamma N)``, ``S`` with a :func:`power_law_bulk` and the
+    outliers :func:`rectangular_outliers_of_S`, Haar singular vectors; ``overlaps = k`` also
+    measures the squared overlaps of the ``k`` top singular vectors (a full SVD).
+
+    Examples
+    --------
+    >>> res = rectangular_growing_outliers(N=200, alpha=0.5, rng=np.random.default_rng(0))
+    >>> res.r, bool(np.max(np.abs(res.observed - res.equivalent)) < 0.2)
+    (14, True)
+    """
+    N = check_int(N, "N", minimum=8)
+    gamma = check_real(gamma, "gamma", positive=True)
+    M = max(2, round(gamma * N))
+    alpha = check_real(alpha, "alpha", minimum=0.0, maximum=1.0)
+    sigma = check_real(sigma, "sigma", positive=True)
+    factor = check_real(noise_variance_factor, "noise_variance_factor", positive=True)
+    overlaps = check_int(overlaps, "overlaps", minimum=0)
+    check_generator(rng)
+    out, bulk, first, equivalent, edge = _predictions(
+        N, M, alpha, family, sigma, float(s_low), float(spacing), float(s_high), float(scale), float(power)
+    )
+    r = out.size
+    S, U, V = samplers.low_rank_signal(N, M, np.r_[bulk, out], return_vectors=True, rng=rng)
+    W = S + _noise(N, M, sigma, factor, rng)
+    k = min(overlaps, r)
+    if k:
+        u, sv, vt = np.linalg.svd(W, full_matrices=False)
+        # the j-th largest singular value of W goes with the j-th largest outlier of S (last columns)
+        left = np.einsum("ij,ij->j", u[:, :k], U[:, ::-1][:, :k]) ** 2
+        right = np.einsum("ij,ji->j", V[:, ::-1][:, :k], vt[:k]) ** 2
+    else:
+        sv = np.linalg.svd(W, compute_uv=False)
+        left = right = np.array([])
+    return RectangularGrowing(
+        N=N,
+        M=M,
+        r=r,
+        s_outliers=out,
+        observed=sv[:r].copy(),
+        first_order=first.rho[::-1].copy(),
+        equivalent=np.array(equivalent),
+        edge=float(edge),
+        next_singular_value=float(sv[r]),
+        overlap_left=left,
+        overlap_right=right,
+        predicted_overlap_left=first.overlap_left[::-1][:k].copy(),
+        predicted_overlap_right=first.overlap_right[::-1][:k].copy(),
+    )
+
+
+def rectangular_outlier_errors(
+    *,
+    N: int,
+    alpha: float,
+    gamma: float = 2.0,
+    family: str = "many",
+    sigma: float = 1.0,
+    noise_variance_factor: float = 1.0,
+    rng,
+) -> dict[str, float]:
+    """Errors of both predictions for :func:`rectangular_growing_outliers` (a sweep experiment).
+
+    Returns ``r``; ``max_error_first_order``, ``mean_error_first_order``,
+    ``max_error_equivalent``, ``mean_error_equivalent`` (max and mean of the absolute errors
+    over the ``r`` outliers); ``mean_residual_equivalent`` (signed); ``fluctuation`` =
+    ``sigma / sqrt(N)``.
+
+    Examples
+    --------
+    >>> out = rectangular_outlier_errors(N=200, alpha=0.25, rng=np.random.default_rng(1))
+    >>> out["r"], out["max_error_equivalent"] < 6 * out["fluctuation"]
+    (4.0, True)
+    """
+    res = rectangular_growing_outliers(
+        N=N,
+        alpha=alpha,
+        gamma=gamma,
+        family=family,
+        sigma=sigma,
+        noise_variance_factor=noise_variance_factor,
+        rng=rng,
+    )
+    return outlier_error_summary(res)
+
+
+def outlier_error_summary(res: RectangularGrowing) -> dict[str, float]:
+    """The errors of :func:`rectangular_outlier_errors` for one :class:`RectangularGrowing`."""
+    first = np.abs(res.observed - res.first_order)
+    equiv = res.observed - res.equivalent
+    return {
+        "r": float(res.r),
+        "max_error_first_order": float(first.max()),
+        "mean_error_first_order": float(first.mean()),
+        "max_error_equivalent": float(np.abs(equiv).max()),
+        "mean_error_equivalent": float(np.abs(equiv).mean()),
+        "mean_residual_equivalent": float(equiv.mean()),
+        "fluctuation": float(1.0 / np.sqrt(res.N)),
+    }
+
+
+def loglog_slope_interval(table, *, x: str, y: str, n_boot: int = 2000, level: float = 0.9, rng) -> dict:
+    """Slope of ``log mean(y)`` against ``log x`` and a bootstrap interval over the replicates.
+
+    ``table`` is a DataFrame with one row per replicate; each bootstrap sample redraws the
+    replicates within each value of ``x`` with replacement. Returns ``slope``, ``low``, ``high``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"N": [100, 100, 400, 400], "e": [0.1, 0.1, 0.05, 0.05]})
+    >>> loglog_slope_interval(t, x="N", y="e", n_boot=50, rng=np.random.default_rng(0))["slope"]
+    -0.5
+    """
+    check_generator(rng)
+    groups = [(float(k), g[y].to_numpy(dtype=float)) for k, g in table.groupby(x)]
+    if len(groups) < 2:
+        raise ValueError(f"table must hold at least two values of {x}")
+    lx = np.log([k for k, _ in groups])
+
+    def fit(means):
+        return float(np.polyfit(lx, np.log(means), 1)[0])
+
+    slope = fit([v.mean() for _, v in groups])
+    boot = [fit([rng.choice(v, v.size).mean() for _, v in groups]) for _ in range(n_boot)]
+    low, high = np.quantile(boot, [0.5 - 0.5 * level, 0.5 + 0.5 * level])
+    return {"slope": round(slope, 12), "low": float(low), "high": float(high)}
