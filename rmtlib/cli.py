@@ -1,4 +1,4 @@
-"""Command line: ``python -m rmtlib run NOTEBOOK ...``, ``book ...`` and ``sweep CONFIG.yml ...``.
+"""Command line: ``python -m rmtlib run NOTEBOOK ...``, ``book ...``, ``sweep CONFIG.yml ...``, ``compare``.
 
 ``run`` executes one chapter with a profile's parameters overridden by ``-p NAME
 VALUE`` (values are YAML literals: ``-p N 4000`` is an int, ``-p Ns "[500, 1000]"``
@@ -6,7 +6,8 @@ a list) and writes ``<output>/<chapter>.ipynb`` and ``<output>/figures/``
 (default output ``_build/runs/<chapter>/``). Parameters are checked before
 anything runs. ``book`` executes every chapter of ``_toc.yml`` (cached by content
 hash) and renders the strict offline site into ``_build/html``. ``sweep`` is
-:mod:`rmtlib.sweep`'s command (see its documentation).
+:mod:`rmtlib.sweep`'s command (see its documentation); ``compare RUN.ipynb`` sets a
+rerun against the published book (:mod:`rmtlib.pipeline.compare`).
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ import sys
 from pathlib import Path
 
 from . import sweep
+from .pipeline import compare
 
 __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m rmtlib", description="Rerun a chapter, build the book, or run a parameter sweep."
+        prog="python -m rmtlib",
+        description="Rerun a chapter, build the book, run a sweep, or compare a rerun with the book.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -67,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         help="chapters executed side by side, one BLAS thread each (default: one per core)",
     )
     sweep.add_parser(commands)  # `sweep`: see rmtlib.sweep
+    compare.add_parser(commands)  # `compare`: see rmtlib.pipeline.compare
     return parser
 
 
@@ -130,7 +134,7 @@ def main(argv=None) -> int:
     from .site import BookError
 
     args = _parser().parse_args(argv)
-    if args.command == "sweep":
+    if args.command in ("sweep", "compare"):
         return args.handler(args)
     try:
         return _run(args) if args.command == "run" else _book(args)

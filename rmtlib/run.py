@@ -15,14 +15,15 @@ unknown names, wrong types and impossible values *before* anything runs, with
 one message that lists the accepted parameters and their types.
 :func:`execute_chapter` runs the notebook and records, in the executed notebook's
 metadata under ``"rmtlib"``, the content hash (cells, parameters, rmtlib source),
-the profile, the parameters, the run time and the package versions.
+the profile, the parameters, the run time, the package versions and the environment
+fingerprint (:func:`rmtlib.pipeline.fingerprint.fingerprint`).
 :func:`rerun_note` is called by each chapter to tell the reader how to rerun it.
 
 The kernel the notebook runs in sees these environment variables:
 ``RMTLIB_FIGURES_DIR`` (where :func:`rmtlib.plotting.savefig` writes),
 ``RMTLIB_PROGRESS=0`` (no tqdm bars in executed notebooks, see
-:mod:`rmtlib.progress`), ``RMTLIB_PROFILE`` and ``RMTLIB_PROFILES`` (read by
-:func:`rerun_note`).
+:mod:`rmtlib.progress`), ``RMTLIB_PROFILE``, ``RMTLIB_PROFILES`` and ``RMTLIB_VERSIONS``
+(the fingerprint in one line; all three read by :func:`rerun_note`).
 """
 
 from __future__ import annotations
@@ -517,6 +518,9 @@ def execute_chapter(
         "RMTLIB_PROFILES": str(_profiles_file_for(notebook)),
         **{name: os.environ.get(name, "1") for name in BLAS_THREAD_VARIABLES},
     }
+    from .pipeline.fingerprint import describe, fingerprint
+
+    env["RMTLIB_VERSIONS"] = describe(fp := fingerprint(profile or "custom", parameters, environ=env))
     start = time.perf_counter()
     try:
         with _environment(**env):
@@ -547,6 +551,7 @@ def execute_chapter(
         "runtime_s": round(runtime, 2),
         "executed_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "packages": package_versions(),
+        "fingerprint": fp,
         "figures": sorted(p.name for p in figures_dir.iterdir()),
     }
     nbformat.write(nb, str(output))
@@ -622,6 +627,8 @@ def rerun_markdown(chapter: str) -> str:
     built_with = os.environ.get("RMTLIB_PROFILE")
     if built_with and built_with != "full":
         text += f" This page was executed with the `{built_with}` profile (smaller sizes)."
+    if os.environ.get("RMTLIB_VERSIONS"):  # set by the runner: see rmtlib.pipeline.fingerprint
+        text += f"\n\nThe numbers on this page were computed with {os.environ['RMTLIB_VERSIONS']}."
     return text
 
 

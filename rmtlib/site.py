@@ -29,6 +29,7 @@ import yaml
 
 from . import run as _run
 from ._validation import check_int
+from .pipeline.fingerprint import markdown_table
 
 __all__ = ["BookError", "GENERATED_PAGES", "KEY_FIGURE", "RUNS_TABLE_MARKER", "build_book", "toc_entries"]
 
@@ -214,6 +215,13 @@ def _runs_table(executed: dict) -> str:
         "| package | version |",
         "|---|---|",
         *(f"| {name} | {version} |" for name, version in versions.items()),
+        "",
+        "(environment-fingerprint)=",
+        "### The environment fingerprint of this build",
+        "",
+        markdown_table(
+            {_run.chapter_name(n): nb.metadata["rmtlib"].get("fingerprint") for n, nb in executed.items()}
+        ),
     ]
     return "\n".join(out)
 
