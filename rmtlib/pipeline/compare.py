@@ -144,7 +144,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "compare",
         help="compare a rerun chapter with the published book, verdict by verdict",
-        description=__doc__.split("\n\n")[1],
+        description="Print, verdict by verdict, the published value, the rerun value and their difference, "
+        "then whether the rerun reproduced the book exactly (exit 0) or not (exit 1) and what differs "
+        "between the two runs: parameters, package versions, BLAS library or threads, CPU, or code.",
     )
     parser.add_argument("run", type=Path, help="the executed notebook of the rerun (from `rmtlib run`)")
     parser.add_argument(
