@@ -33,13 +33,6 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-lock:
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
-	$(VENV)/bin/uv pip compile pyproject.toml --extra book --extra dev --universal --python-version 3.10 \
-	    --generate-hashes --no-config --default-index https://pypi.org/simple \
-	    --custom-compile-command "make lock" --quiet -o $(LOCK) $(LOCK_FLAGS)
-
 $(MATHJAX): package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund
 	touch $@
@@ -62,3 +55,10 @@ test: unit site
 
 clean:
 	rm -rf _build
+
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(VENV)/bin/uv pip compile pyproject.toml --extra book --extra dev --universal --python-version 3.10 \
+	    --generate-hashes --no-config --default-index https://pypi.org/simple \
+	    --custom-compile-command "make lock" --quiet -o $(LOCK) $(LOCK_FLAGS)
