@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+import argparse
 import copy
 import dataclasses
+import subprocess
+import sys
 
 import nbformat
 import pytest
 
-from rmtlib.cli import main
+from rmtlib.pipeline import compare
 from rmtlib.pipeline.fingerprint import fingerprint
 from rmtlib.verdict import VERDICT_KEY, Verdict
 
 FINGERPRINT = fingerprint("full", {"N": 400, "seed": 1})
+
+
+def main(argv) -> int:
+    """The `compare` sub-command as the command line parses and runs it."""
+    parser = argparse.ArgumentParser()
+    compare.add_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+def test_the_command_line_has_the_compare_command():
+    done = subprocess.run(
+        [sys.executable, "-m", "rmtlib", "compare", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "--published" in done.stdout and "verdict by verdict" in done.stdout
 
 
 def _verdict(quantity: str, observed: float) -> Verdict:
