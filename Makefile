@@ -4,8 +4,12 @@
 #               builds the book strictly from clean into _build/html-ci (its own folder:
 #               _build/html stays the `full` book) and checks that site in a browser
 # Both create the virtual environment .venv on first use and install what they need:
-# the Python packages (pyproject.toml), MathJax for the offline site (npm, package.json)
-# and, for the browser checks, Debian's chromium (apt-get; sudo when not root).
+# the Python packages at the exact versions of requirements-lock.txt (then rmtlib itself),
+# MathJax for the offline site (npm, package.json) and, for the browser checks, Debian's
+# chromium (apt-get; sudo when not root).
+#   make lock   regenerates requirements-lock.txt from pyproject.toml (uv pip compile, PyPI
+#               only), keeping the locked versions that still fit; `make lock LOCK_FLAGS=--upgrade`
+#               moves every package to its newest allowed version.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -15,18 +19,22 @@ CFF_VENV ?= .venv-cff
 PY := $(VENV)/bin/python
 PROFILE ?= full
 NPM ?= npm
+LOCK := requirements-lock.txt
+UV_VERSION := 0.13.9
+LOCK_FLAGS ?=
 MATHJAX := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book test unit site clean venv
+.PHONY: book test unit site clean venv lock
 
 venv: $(VENV)/.installed $(CFF_VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[book,dev]"
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 $(CFF_VENV)/.installed: pyproject.toml
@@ -57,3 +65,10 @@ test: unit site
 
 clean:
 	rm -rf _build
+
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(VENV)/bin/uv pip compile pyproject.toml --extra book --extra dev --universal --python-version 3.10 \
+	    --generate-hashes --no-config --default-index https://pypi.org/simple \
+	    --custom-compile-command "make lock" --quiet -o $(LOCK) $(LOCK_FLAGS)

@@ -160,6 +160,8 @@ def rerun_markdown(chapter: str) -> str:
     built_with = os.environ.get("RMTLIB_PROFILE")
     if built_with and built_with != "full":
         text += f" This page was executed with the `{built_with}` profile (smaller sizes)."
+    if os.environ.get("RMTLIB_VERSIONS"):  # set by the runner: see rmtlib.pipeline.fingerprint
+        text += f"\n\nThe numbers on this page were computed with {os.environ['RMTLIB_VERSIONS']}."
     return text
 
 

@@ -234,6 +234,10 @@ def test_execute_runs_and_records(chapter, tmp_path):
     note = "".join(o.get("data", {}).get("text/markdown", "") for o in nb.cells[3].outputs)
     assert "-p N 120 -p seed 1" in note and "about 3 min on 2 cores" in note
     assert "executed with the `ci` profile" in note
+    assert record["fingerprint"]["parameters"] == {"N": 40, "seed": 3}
+    assert {lib["threads"] for lib in record["fingerprint"]["blas"]} == {1}  # what the kernel ran
+    fp = record["fingerprint"]
+    assert f"computed with Python {fp['python']}, numpy {fp['packages']['numpy']}" in note
     assert not list(output.parent.glob("*.running.ipynb"))
 
 

@@ -82,6 +82,7 @@ def test_staging_tree_has_generated_pages(project):
     assert "<!-- runs-table -->" not in runs
     assert "| [01_tiny](../notebooks/01_tiny.ipynb) | `ci` | `N=20` |" in runs
     assert "| numpy |" in runs and "| python |" in runs
+    assert "### The environment fingerprint of this build" in runs and "| BLAS of numpy" in runs
     staged = nbformat.read(str(staging / "notebooks" / "01_tiny.ipynb"), as_version=4)
     (verdict,) = read_verdicts(staged)
     assert verdict.observed == 1.05 and staged.metadata["rmtlib"]["parameters"] == {"N": 20}

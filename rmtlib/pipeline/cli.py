@@ -1,4 +1,4 @@
-"""Command line: ``python -m rmtlib run NOTEBOOK ...``, ``book ...`` and ``sweep CONFIG.yml ...``.
+"""Command line: ``python -m rmtlib run NOTEBOOK ...``, ``book ...``, ``sweep CONFIG.yml ...`` and ``compare``.
 
 ``run`` executes one chapter with a profile's parameters overridden by ``-p NAME
 VALUE`` (values are YAML 1.2 literals: ``-p N 4000`` is an int, ``-p Ns "[500, 1000]"``
@@ -9,7 +9,8 @@ before anything runs; so is the output folder: it must be new, empty or made by 
 ``run`` (never the notebooks' own folder), and one run at a time writes into it. ``book``
 executes every chapter of ``_toc.yml`` (cached by content hash) and renders the
 strict offline site into ``_build/html`` (``full``) or ``_build/html-ci`` (``ci``).
-``sweep`` is :mod:`rmtlib.pipeline.sweep`'s command (see its documentation).
+``sweep`` is :mod:`rmtlib.pipeline.sweep`'s command (see its documentation); ``compare RUN.ipynb``
+sets a rerun against the published book (:mod:`rmtlib.pipeline.compare`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import re
 import sys
 from pathlib import Path
 
-from . import files
+from . import compare, files
 from .sweep import cli as sweep_cli
 
 __all__ = ["main"]
@@ -81,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         help="chapters executed side by side, one BLAS thread each (default: one per core)",
     )
     sweep_cli.add_parser(commands)  # `sweep`: see rmtlib.pipeline.sweep
+    compare.add_parser(commands)  # `compare`: see rmtlib.pipeline.compare
     return parser
 
 
@@ -141,7 +143,7 @@ def main(argv=None) -> int:
     from .site import BookError
 
     args = _parser().parse_args(argv)
-    if args.command == "sweep":
+    if args.command in ("sweep", "compare"):
         return args.handler(args)
     try:
         return _run(args) if args.command == "run" else _book(args)

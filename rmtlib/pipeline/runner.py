@@ -10,15 +10,16 @@ one message that lists the accepted parameters and their types.
 the parameters again (:func:`check_parameters`), runs the notebook and records, in
 the executed notebook's metadata under ``"rmtlib"``, the content hash (cells,
 parameters, the part of rmtlib a kernel imports), the profile, the parameters, the
-run time and the package versions.
+run time, the package versions and the environment fingerprint
+(:func:`rmtlib.pipeline.fingerprint.fingerprint`).
 
 The kernel the notebook runs in sees these environment variables
 (:func:`kernel_environment`): the BLAS thread variables (one thread unless you set
 them, :func:`blas_threads_environment`),
 ``RMTLIB_FIGURES_DIR`` (where :func:`rmtlib.plotting.savefig` writes),
 ``RMTLIB_PROGRESS=0`` (no tqdm bars in executed notebooks, see
-:mod:`rmtlib.progress`), ``RMTLIB_PROFILE`` and ``RMTLIB_PROFILES`` (read by
-:func:`rmtlib.run.rerun_note`).
+:mod:`rmtlib.progress`), ``RMTLIB_PROFILE``, ``RMTLIB_PROFILES`` and ``RMTLIB_VERSIONS``
+(the fingerprint in one line), read by :func:`rmtlib.run.rerun_note`.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from pathlib import Path
 from .. import _yaml12 as yaml12
 from ..run import NOTEBOOKS_DIR, PROFILE_NAMES, load_profiles, profiles_file
 from . import files
+from .fingerprint import describe, fingerprint
 
 __all__ = [
     "BLAS_THREAD_VARIABLES",
@@ -631,9 +633,11 @@ def execute(
     shutil.rmtree(figures_dir, ignore_errors=True)
     figures_dir.mkdir(parents=True)
     digest = content_hash_value or content_hash(notebook, parameters)
+    env = kernel_environment(notebook, figures_dir, profile)
+    env["RMTLIB_VERSIONS"] = describe(fp := fingerprint(profile or "custom", parameters, environ=env))
     start = time.perf_counter()
     try:
-        with _environment(kernel_environment(notebook, figures_dir, profile)):
+        with _environment(env):
             papermill.execute_notebook(
                 str(notebook),
                 str(running),
@@ -666,6 +670,7 @@ def execute(
         "runtime_s": round(runtime, 2),
         "executed_at": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "packages": package_versions(),
+        "fingerprint": fp,
         "figures": sorted(p.name for p in figures_dir.iterdir()),
         "outputs_hash": outputs_hash(nb),
     }

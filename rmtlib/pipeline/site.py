@@ -32,6 +32,7 @@ import yaml
 from .._validation import check_int
 from ..run import NOTEBOOKS_DIR, PROFILE_NAMES
 from . import runner as _run
+from .fingerprint import markdown_table
 
 __all__ = [
     "BookError",
@@ -265,6 +266,13 @@ def _runs_table(executed: dict) -> str:
         "| package | version |",
         "|---|---|",
         *(f"| {name} | {version} |" for name, version in versions.items()),
+        "",
+        "(environment-fingerprint)=",
+        "### The environment fingerprint of this build",
+        "",
+        markdown_table(
+            {_run.chapter_name(n): nb.metadata["rmtlib"].get("fingerprint") for n, nb in executed.items()}
+        ),
     ]
     return "\n".join(out)
 

@@ -153,3 +153,19 @@ def test_intro_opens_with_the_key_figure(site):
     content_images = [src for src in page.images if "key_figure" in src]
     assert content_images, "the introduction does not show the key figure of chapter 05"
     assert (site / "book" / content_images[0]).resolve().stat().st_size > 10_000
+
+
+def test_the_environment_of_the_build_is_published(site, chapter_pages):
+    import json
+
+    reproducibility = (site / "book" / "reproducibility.html").read_text(encoding="utf-8")
+    assert "The environment fingerprint of this build" in reproducibility
+    assert "BLAS of numpy" in reproducibility and "packages at their locked version" in reproducibility
+    for page in chapter_pages:
+        name = Path(page).stem
+        html = (site / page).read_text(encoding="utf-8")
+        assert "The numbers on this page were computed with Python" in html, page
+        # the downloadable notebook carries what `python -m rmtlib compare --published` reads
+        source = site / "_sources" / "notebooks" / f"{name}.ipynb"
+        record = json.loads(source.read_text())["metadata"]["rmtlib"]
+        assert record["fingerprint"]["blas"] and record["fingerprint"]["parameters"] == record["parameters"]

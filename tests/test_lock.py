@@ -1,0 +1,118 @@
+"""requirements-lock.txt (the pip route's exact versions) agrees with pyproject.toml.
+
+The lock is written by `make lock` (uv pip compile, universal, with hashes). These tests fail
+when a requirement of the runtime, book or dev set is missing from the lock or pinned outside
+its range, when the lock still lists a direct requirement pyproject.toml dropped, or when an
+entry lacks its exact version or hashes: run `make lock` after editing pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from rmtlib.pipeline.fingerprint import LOCK_FILE, read_lock
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCKED_EXTRAS = ("book", "dev")
+SOURCE = "rmtlib (pyproject.toml)"
+
+
+def _requirements() -> list[Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    lines = list(project["dependencies"])
+    for extra in LOCKED_EXTRAS:
+        lines += project["optional-dependencies"][extra]
+    return [Requirement(line) for line in lines]
+
+
+def _lock() -> dict[str, list[Requirement]]:
+    found: dict[str, list[Requirement]] = {}
+    for req in read_lock(ROOT / LOCK_FILE):
+        found.setdefault(canonicalize_name(req.name), []).append(req)
+    return found
+
+
+def _direct_in_lock() -> set[str]:
+    """Names the lock says it holds because pyproject.toml asks for them (uv's `# via` notes)."""
+    direct, current = set(), None
+    for line in (ROOT / LOCK_FILE).read_text().splitlines():
+        entry = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==", line)
+        if entry:
+            current = canonicalize_name(entry.group(1))
+        elif current and line.strip().lstrip("#").strip().removeprefix("via ").strip() == SOURCE:
+            direct.add(current)
+    return direct
+
+
+def test_every_requirement_is_locked_inside_its_range():
+    lock = _lock()
+    missing = [str(req) for req in _requirements() if canonicalize_name(req.name) not in lock]
+    assert not missing, f"not in {LOCK_FILE}: {missing}; run `make lock`"
+    outside = [
+        f"{req} but locked {pin.specifier}" + (f" ; {pin.marker}" if pin.marker else "")
+        for req in _requirements()
+        for pin in lock[canonicalize_name(req.name)]
+        if next(iter(pin.specifier)).version not in req.specifier
+    ]
+    assert not outside, f"locked outside pyproject.toml's range: {outside}; run `make lock`"
+
+
+def test_the_lock_lists_exactly_the_direct_requirements():
+    wanted = {canonicalize_name(req.name) for req in _requirements()}
+    assert _direct_in_lock() == wanted, (
+        f"only in pyproject.toml: {sorted(wanted - _direct_in_lock())}; "
+        f"only in {LOCK_FILE}: {sorted(_direct_in_lock() - wanted)}; run `make lock`"
+    )
+
+
+def test_every_entry_is_an_exact_version_with_hashes():
+    text = (ROOT / LOCK_FILE).read_text()
+    entries = re.findall(
+        r"^(\S+==\S+)(?: ;[^\\\n]*)? \\\n((?:    --hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)", text, re.M
+    )
+    lock = _lock()
+    assert len(entries) == sum(len(pins) for pins in lock.values()) > 100
+    for pins in lock.values():
+        for pin in pins:
+            (spec,) = pin.specifier
+            assert spec.operator == "==" and "*" not in spec.version, pin
+
+
+@pytest.mark.parametrize("requirement", [r for r in _requirements() if r.extras], ids=str)
+def test_the_extras_of_a_requirement_are_locked_too(requirement):
+    try:
+        requires = metadata.requires(requirement.name) or []
+    except metadata.PackageNotFoundError:
+        pytest.skip(f"{requirement.name} is not installed")
+    lock = _lock()
+    for extra in requirement.extras:
+        needed = [
+            Requirement(line)
+            for line in requires
+            if Requirement(line).marker is not None and Requirement(line).marker.evaluate({"extra": extra})
+        ]
+        assert needed, f"{requirement.name} has no requirements for its extra {extra!r}"
+        missing = [str(req) for req in needed if canonicalize_name(req.name) not in lock]
+        assert not missing, f"{requirement} needs {missing}, not in {LOCK_FILE}"
+
+
+def test_make_lock_compiles_the_extras_the_tests_check():
+    makefile = (ROOT / "Makefile").read_text().replace("\\\n", " ")
+    command = re.search(r"uv pip compile pyproject\.toml (.*)", makefile).group(1)
+    assert re.findall(r"--extra (\S+)", command) == list(LOCKED_EXTRAS)
+    assert "--generate-hashes" in command and "--universal" in command
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert f"--python-version {requires.removeprefix('>=')} " in command  # the oldest supported Python
+    assert "--require-hashes -r $(LOCK)" in makefile and f"LOCK := {LOCK_FILE}" in makefile
+    assert (ROOT / LOCK_FILE).read_text().startswith("# This file was autogenerated by uv")
