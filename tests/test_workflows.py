@@ -155,9 +155,17 @@ def test_book_deploys_the_full_site_from_main_only():
 
 
 def _hashed_files(patterns: list[str]) -> set[Path]:
-    """The files matched by ``hashFiles(patterns)`` (glob patterns; ``!`` excludes)."""
-    included = {p for pattern in patterns if not pattern.startswith("!") for p in ROOT.glob(pattern)}
-    excluded = {p for pattern in patterns if pattern.startswith("!") for p in ROOT.glob(pattern[1:])}
+    """The files matched by ``hashFiles(patterns)`` (glob patterns; ``!`` excludes).
+
+    As in ``hashFiles``, a trailing ``**`` matches every file below (Python's ``glob``
+    before 3.13 matches only directories there).
+    """
+
+    def matches(pattern: str) -> set[Path]:
+        return set(ROOT.glob(pattern + "/*" if pattern.endswith("**") else pattern))
+
+    included = {p for pattern in patterns if not pattern.startswith("!") for p in matches(pattern)}
+    excluded = {p for pattern in patterns if pattern.startswith("!") for p in matches(pattern[1:])}
     return {p for p in included - excluded if p.is_file()}
 
 

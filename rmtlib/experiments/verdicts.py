@@ -6,7 +6,7 @@ the keyword arguments of :func:`rmtlib.verdict.check` (``theorem``, ``quantity``
 The chapter displays them with ``check(**spec)``; the tests call the same functions on
 data made under the correct model and under wrong ones (noise variance 10% off, a factor
 2 on ``sigma^2`` in the prediction, the other fluctuation formula) and assert pass and fail.
-The statistics and their false-alarm rate :data:`~rmtlib.experiments.power.LEVEL` are in
+The statistics and their false-alarm rate :data:`~rmtlib.experiments.LEVEL` are in
 :mod:`~rmtlib.experiments.power`.
 """
 
@@ -17,7 +17,15 @@ import numpy as np
 from .. import free_convolution, laws, spectra
 from .._validation import check_int, check_real
 from ..outliers import predict_singular_outliers
-from . import power
+from .power import (
+    cell_mean_test,
+    count_test,
+    log_variance_ratio_test,
+    log_variance_test,
+    mean_test,
+    pooled_z_test,
+    z_square_test,
+)
 from .tolerances import ks_tolerance, outlier_fluctuation_variance
 
 __all__ = [
@@ -123,7 +131,7 @@ def spike_verdicts(samples: dict, *, N: int, theta: float, sigma: float) -> list
             {
                 **common,
                 "quantity": f"mean of sqrt(N)(lambda_1 - rho), basis = {basis}",
-                **power.mean_test(
+                **mean_test(
                     scaled, predicted=0.0, sd=np.sqrt(v), bias=1.5 / np.sqrt(N), scale=np.sqrt(N) * abs(rho)
                 ),
             }
@@ -132,14 +140,14 @@ def spike_verdicts(samples: dict, *, N: int, theta: float, sigma: float) -> list
             {
                 **common,
                 "quantity": f"log N Var(lambda_1), spike theta = {theta:g}, basis = {basis}",
-                **power.log_variance_test(scaled, predicted=v, bias=0.5 / np.sqrt(N)),
+                **log_variance_test(scaled, predicted=v, bias=0.5 / np.sqrt(N)),
             }
         )
         out.append(
             {
                 **common,
                 "quantity": f"mean squared overlap <u_1, v>^2, basis = {basis}",
-                **power.mean_test(np.asarray(data["overlap"], dtype=float), predicted=overlap, bias=1.0 / N),
+                **mean_test(np.asarray(data["overlap"], dtype=float), predicted=overlap, bias=1.0 / N),
             }
         )
     if {"diagonal", "haar"} <= set(samples):
@@ -148,7 +156,7 @@ def spike_verdicts(samples: dict, *, N: int, theta: float, sigma: float) -> list
                 "theorem": "T3",
                 "N": N,
                 "quantity": "log of Var(lambda_1) haar / Var(lambda_1) diagonal",
-                **power.log_variance_ratio_test(
+                **log_variance_ratio_test(
                     np.asarray(samples["haar"]["scaled"], dtype=float),
                     np.asarray(samples["diagonal"]["scaled"], dtype=float),
                     predicted=variance["haar"] / variance["diagonal"],
@@ -188,7 +196,7 @@ def full_rank_verdicts(results: dict, *, N: int, sigma: float) -> list[dict]:
                     "quantity": f"eigenvalues outside the bulk, nu = {name}, matrix {k + 1}",
                     "N": N,
                     "seeds": 1,
-                    **power.count_test(res.count_predicted, res.count_observed),
+                    **count_test(res.count_predicted, res.count_observed),
                 }
             )
             counted = res.separated & (res.rho > res.count_line)
@@ -203,18 +211,18 @@ def full_rank_verdicts(results: dict, *, N: int, sigma: float) -> list[dict]:
         {
             **common,
             "quantity": f"pooled standardized outlier location error ({errors.size} outliers)",
-            **power.pooled_z_test(errors, sds, scale=np.array(rhos)),
+            **pooled_z_test(errors, sds, scale=np.array(rhos)),
         }
     )
     out.append(
         {
             **common,
             "quantity": "chi-square of the standardized outlier location errors",
-            **power.z_square_test(errors, sds),
+            **z_square_test(errors, sds),
         }
     )
     bias = float(np.mean(_T4_OVERLAP_BIAS * np.sqrt(1.0 - overlaps)) / N)
-    spec = power.mean_test(overlap_errors, predicted=0.0, bias=bias, scale=float(np.mean(overlaps)))
+    spec = mean_test(overlap_errors, predicted=0.0, bias=bias, scale=float(np.mean(overlaps)))
     spec["seeds"] = matrices
     out.append(
         {**common, "quantity": "mean squared-overlap error, 1 - sigma^2 int dnu/(theta - x)^2", **spec}
@@ -270,7 +278,7 @@ def rectangular_verdicts(
             predicted = float(getattr(predict_singular_outliers([s], gamma=gamma, sigma=sigma), field)[0])
             cells.append(part[column].to_numpy(dtype=float) - predicted)
             scale.append(abs(predicted))
-        spec = power.cell_mean_test(cells, scale=float(np.mean(scale)), bias=_T6_BIAS / N)
+        spec = cell_mean_test(cells, scale=float(np.mean(scale)), bias=_T6_BIAS / N)
         out.append(
             {
                 "theorem": "T6",

@@ -1,4 +1,4 @@
-"""Command line: ``python -m rmtlib run NOTEBOOK ...``, ``book ...``, ``sweep CONFIG.yml ...`` and ``compare``.
+"""Command line: ``python -m rmtlib run NOTEBOOK``, ``book``, ``sweep CONFIG.yml`` and ``compare RUN.ipynb``.
 
 ``run`` executes one chapter with a profile's parameters overridden by ``-p NAME
 VALUE`` (values are YAML 1.2 literals: ``-p N 4000`` is an int, ``-p Ns "[500, 1000]"``
