@@ -23,7 +23,7 @@ Marchenko-Pastur edges are its values at the critical points ``u = ±sigma^2 sqr
 for a finite-rank ``S`` the outlier ``Z(s^2)`` is the Benaych-Georges--Nadakuditi location. In
 general, the complement of the support is ``{Z(u) : u real, Z'(u) > 0, q(u) > 0}`` (Loubaton
 and Vallet, Electron. J. Probab. 16, 2011), so the support edges are the values of ``Z`` at
-its real critical points, as for :class:`~rmtlib.laws.FreeConvolutionSemicircle`. Inside the
+its real critical points, as for :class:`~rmtlib.free_convolution.FreeConvolutionSemicircle`. Inside the
 support, ``zeta(x + i0)`` runs on the curve ``Im Z(u + i v) = 0``, ``v > 0``, which gives
 starting points for Newton's method. The cdf has the closed-form potential
 

@@ -130,7 +130,8 @@ def _format_runtime(seconds) -> str:
 def rerun_markdown(chapter: str) -> str:
     """Return the Markdown of :func:`rerun_note`: the command rerunning ``chapter`` with its ``full`` profile.
 
-    Reads the ``profiles.yml`` that :func:`profiles_file` finds.
+    Reads the ``profiles.yml`` that :func:`profiles_file` finds; where there is none (a
+    chapter opened on its own, as in Colab), the note says where the profiles live.
 
     Examples
     --------
@@ -146,7 +147,15 @@ def rerun_markdown(chapter: str) -> str:
     `_build/runs/01_semicircle/`.
     >>> del os.environ["RMTLIB_PROFILES"]
     """
-    block = load_profiles(profiles_file()).get(chapter)
+    try:
+        found = profiles_file()
+    except FileNotFoundError:  # opened outside the repository (Colab): no profiles.yml to read
+        return (
+            "**Rerun this chapter**: edit the parameters cell above and run all cells. The published "
+            "`full` profile and the command line that reruns it live in the repository "
+            f"(`notebooks/profiles.yml`; `python -m rmtlib run {NOTEBOOKS_DIR}/{chapter}.ipynb`)."
+        )
+    block = load_profiles(found).get(chapter)
     if not block or "full" not in block:
         raise ValueError(f"profiles.yml has no 'full' profile for {chapter}")
     expected = (block.get("runtime_s") or {}).get("full")

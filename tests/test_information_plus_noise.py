@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 from scipy import integrate
 
+from rmtlib.free_convolution import FreeConvolutionSemicircle
 from rmtlib.information_plus_noise import (
     InformationPlusNoise,
     predict_singular_outliers_over_bulk,
     rectangular_deterministic_equivalent,
 )
-from rmtlib.laws import DiscreteLaw, FreeConvolutionSemicircle, MarchenkoPastur
+from rmtlib.laws import DiscreteLaw, MarchenkoPastur
 from rmtlib.outliers import predict_singular_outliers
 
 

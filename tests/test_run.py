@@ -58,4 +58,7 @@ def test_rerun_markdown_without_runtime(tmp_path, monkeypatch):
         run.rerun_markdown("02_y")
     shutil.move(tmp_path / "profiles.yml", tmp_path / "elsewhere.yml")
     with pytest.raises(FileNotFoundError, match="no profiles.yml found"):
-        run.rerun_markdown("01_x")
+        run.profiles_file()
+    # a chapter opened on its own (Colab): the note says where the profiles are, and does not fail
+    alone = run.rerun_markdown("01_x")
+    assert "edit the parameters cell above" in alone and "python -m rmtlib run notebooks/01_x.ipynb" in alone
