@@ -518,7 +518,7 @@ class InformationPlusNoise(Law):
             x[failed] = _solve_increasing(fun, x_lo[failed], x_hi[failed], x[failed])
         return np.clip(x, a, b)
 
-    def _stieltjes_pair(self, w):
+    def stieltjes_pair(self, w):
         """``(m(w), m'(w))`` in the closed upper half-plane."""
         w = np.asarray(w, dtype=complex)
         flat = w.ravel()

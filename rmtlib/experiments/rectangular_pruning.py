@@ -101,7 +101,7 @@ def paired_rule_comparison(study: pd.DataFrame, *, at: str = "rmt", metric: str 
     """Paired comparison of pruning methods on the same networks.
 
     ``study`` has one row per (network ``seed``, ``method``, ``at``) with the ``metric`` (the rows
-    of :func:`~rmtlib.network.pruning_study` with a ``seed`` column). For every pair of methods
+    of :func:`~rmtlib.experiments.pruning.pruning_study` with a ``seed`` column). For every pair of methods
     at ``at``: the mean paired difference of ``metric`` (first minus second) over the networks,
     its standard error, the paired t-statistic and its two-sided p-value, and how many networks
     rank the first above the second.

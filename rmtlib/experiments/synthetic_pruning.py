@@ -8,8 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import laws, outliers, pruning, samplers
+from .. import laws, outliers, samplers
 from .._validation import check_choice, check_generator, check_int, check_real
+from .pruning import compare_rules, rank_error_curve
 
 __all__ = [
     "SYNTHETIC_RULES",
@@ -45,8 +46,8 @@ def synthetic_rule_study(
     rng,
 ) -> tuple[pd.DataFrame, list[dict]]:
     """``n_seeds`` draws of ``W = S + R / sqrt(N)``: the rules of
-    :func:`~rmtlib.pruning.compare_rules` and the rank-error curve of
-    :func:`~rmtlib.pruning.rank_error_curve` (divided by ``|S|_F``).
+    :func:`~rmtlib.experiments.pruning.compare_rules` and the rank-error curve of
+    :func:`~rmtlib.experiments.pruning.rank_error_curve` (divided by ``|S|_F``).
 
     ``signal="finite_rank"``: ``S`` has the singular values ``spikes``; ``"full_rank"``: a bulk
     uniform on ``[0, bulk_width]`` plus ``outliers_of_S`` (Haar singular vectors in both).
@@ -70,8 +71,8 @@ def synthetic_rule_study(
     for _ in range(n_seeds):
         S, bulk = _signal(signal, N, M, spikes, bulk_width, outliers_of_S, rng)
         W = S + samplers.rectangular_noise(N, M, sigma=sigma, rng=rng)
-        rows.append(pruning.compare_rules(W, S, sigma=sigma, signal_bulk=bulk, rng=rng))
-        curve = pruning.rank_error_curve(W, S, sigma=sigma, max_rank=max_rank)
+        rows.append(compare_rules(W, S, sigma=sigma, signal_bulk=bulk, rng=rng))
+        curve = rank_error_curve(W, S, sigma=sigma, max_rank=max_rank)
         curves.append({k: v / np.linalg.norm(S) for k, v in curve.items() if k != "rank"})
         rows[-1]["norm_S"] = float(np.linalg.norm(S))
     return pd.DataFrame(rows), curves
