@@ -1,4 +1,4 @@
-"""Tests of the T5 experiments (rmtlib.experiments.growing, growing_checks, pooled).
+"""Tests of the T5 experiments (rmtlib.experiments.growing, growing_checks) and their statistics.
 
 Closed forms against direct sums, the experiment against an independent computation of the
 same matrix, the variance formulas against Monte Carlo, and the chapter's verdict
@@ -173,16 +173,16 @@ def test_growing_outliers_refuses_bad_input():
 
 def test_pooled_tests_closed_forms():
     t = stats.norm.isf(5e-4)
-    test = ex.pooled.mean_test(3.0, 100, effect=0.5)
+    test = ex.standardized_mean_test(3.0, 100, effect=0.5)
     assert test.tolerance == pytest.approx(t / 10) and test.detectable == pytest.approx(
         (t + 1.2815516) / 10 / 0.5
     )
     # a shift of exactly `detectable` (relative) is rejected with probability 0.9
     shift = test.detectable * 0.5
     assert stats.norm.sf((test.tolerance - shift) * 10) == pytest.approx(0.9, abs=1e-6)
-    var = ex.pooled.variance_test(100.0, 100)
+    var = ex.variance_test(100.0, 100)
     assert var.passed and var.tolerance == pytest.approx(stats.chi2.isf(5e-4, 100) / 100 - 1)
-    assert not ex.pooled.variance_test(100 * (1 + 1.01 * var.tolerance), 100).passed
+    assert not ex.variance_test(100 * (1 + 1.01 * var.tolerance), 100).passed
 
 
 # ----------------------------------------------------------------------------- the chapter's verdicts
@@ -257,7 +257,7 @@ def test_the_verdicts_are_calibrated_at_the_smallest_allowed_sizes():
     for k in range(6):
         for c in ex.t5_checks(ex.t5_study(**small, rng=rng(1000 + k))):
             failures += not c.passed
-            if c.test.statistic in ("mean standardized error", "mean standardized end error"):
+            if c.test.note.startswith("mean of") and c.test.note.endswith("known sd, level 0.001"):
                 z.append((c.test.observed - c.test.predicted) / (c.test.tolerance / stats.norm.isf(5e-4)))
     z = np.array(z)
     assert failures == 0

@@ -3,11 +3,10 @@
 Everything a chapter or a sweep runs lives here, one module per family of chapters:
 :mod:`~rmtlib.experiments.tolerances` (the verdicts' tolerances, next to the
 fluctuation scale they come from), :mod:`~rmtlib.experiments.power` (the verdicts'
-statistics, their false-alarm rate and power), :mod:`~rmtlib.experiments.verdicts` (the
-verdicts of T1-T4 and T6 computed from a chapter's data),
-:mod:`~rmtlib.experiments.wigner` (T1-T3), :mod:`~rmtlib.experiments.full_rank` (T4),
-:mod:`~rmtlib.experiments.growing` and :mod:`~rmtlib.experiments.growing_checks` (T5; its
-pooled tests in :mod:`~rmtlib.experiments.pooled`, used by module name),
+statistics of every chapter's verdicts, their false-alarm rate and power),
+:mod:`~rmtlib.experiments.verdicts` (the verdicts of T1-T4 and T6 computed from a chapter's
+data), :mod:`~rmtlib.experiments.wigner` (T1-T3), :mod:`~rmtlib.experiments.full_rank` (T4),
+:mod:`~rmtlib.experiments.growing` and :mod:`~rmtlib.experiments.growing_checks` (T5),
 :mod:`~rmtlib.experiments.pruning` (T6, T7), :mod:`~rmtlib.experiments.rectangular_pruning`
 and :mod:`~rmtlib.experiments.synthetic_pruning` (T7),
 :mod:`~rmtlib.experiments.rectangular_growing` (T8),
@@ -23,7 +22,6 @@ from . import (
     full_rank,
     growing,
     growing_checks,
-    pooled,  # noqa: F401 (not star-exported: used as experiments.pooled)
     power,
     pruning,
     rectangular_growing,
@@ -47,6 +45,8 @@ from .synthetic_pruning import *  # noqa: F401,F403
 from .tolerances import *  # noqa: F401,F403
 from .verdicts import *  # noqa: F401,F403
 from .wigner import *  # noqa: F401,F403
+
+pooled = power  # the former name of the statistics module, still called by chapter T5
 
 __all__ = [
     *tolerances.__all__,

@@ -3,8 +3,8 @@
 :func:`t5_study` simulates the four designs of the chapter (the *many* and *crowded*
 families across sizes, the fluctuation study of three noise models, the crossover
 study at one size) and :func:`t5_checks` turns the table into pooled tests with known
-variances (:mod:`~rmtlib.experiments.pooled`). The chapter and the power tests call the
-same two functions.
+variances (the verdicts' statistics of :mod:`~rmtlib.experiments.power`). The chapter and the
+power tests call the same two functions.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 
 from .._validation import check_generator, check_int, check_real
 from .growing import outlier_errors
-from .pooled import PooledTest, bootstrap_slope, cluster_mean_test, mean_test, variance_test
+from .power import VerdictSpec, bootstrap_slope, cluster_mean_test, standardized_mean_test, variance_test
 
 __all__ = ["FLUCTUATION_MODELS", "T5Check", "t5_checks", "t5_study"]
 
@@ -33,7 +33,7 @@ class T5Check:
     """One verdict of the chapter: a pooled test and what it is about."""
 
     quantity: str
-    test: PooledTest
+    test: VerdictSpec
     N: int
     seeds: int
     note: str
@@ -43,13 +43,14 @@ class T5Check:
         return self.test.passed
 
     def kwargs(self) -> dict:
-        """Keyword arguments of :func:`rmtlib.verdict.check`."""
+        """Keyword arguments of :func:`rmtlib.verdict.check`: the test's numbers, this check's
+        ``quantity``, ``N``, ``seeds`` (matrices) and ``note``."""
         return {
             "quantity": self.quantity,
             "N": self.N,
             "seeds": self.seeds,
             "note": self.note,
-            **self.test.check_kwargs(),
+            **{k: self.test[k] for k in ("predicted", "observed", "tolerance", "detectable")},
         }
 
 
@@ -116,7 +117,7 @@ def t5_study(
 def _location(rows, predictor: str, quantity: str, note: str, level: float) -> T5Check:
     n = int(rows["r"].sum())
     effect = float(rows["displacement_sum"].sum()) / n
-    test = mean_test(float(rows[f"z_sum_{predictor}"].sum()), n, effect=abs(effect), level=level)
+    test = standardized_mean_test(float(rows[f"z_sum_{predictor}"].sum()), n, effect=abs(effect), level=level)
     return T5Check(quantity, test, int(rows["N"].max()), len(rows), note)
 
 
@@ -124,7 +125,7 @@ def _shift(observed, predicted, sd: float, quantity: str, N: int, note: str, lev
     """Observed mean standardized end error against the mean predicted leave-one-out shift."""
     observed = np.asarray(observed, dtype=float)
     pred = float(np.mean(predicted))
-    test = mean_test(
+    test = standardized_mean_test(
         float(observed.sum()), observed.size, predicted=pred, effect=max(abs(pred), 1e-12), sd=sd, level=level
     )
     return T5Check(quantity, test, N, int(observed.size), note)
