@@ -106,6 +106,38 @@ def test_cell_mean_test_with_two_draws_per_cell_and_unequal_variances():
     assert alarms < 0.07
 
 
+def test_every_statistic_returns_the_keyword_arguments_of_check():
+    """One convention: ``check(theorem, quantity, N=N, **spec)`` records the statistic's numbers."""
+    from rmtlib.verdict import check
+
+    g = rng(6)
+    x, e = g.normal(0, 1, 40), g.normal(0, 1, 40)
+    specs = [
+        power.mean_test(x, predicted=0.0, sd=1.0, scale=1.0),
+        power.standardized_mean_test(float(x.sum()), x.size, effect=0.5),
+        power.pooled_z_test(e, np.ones(40), scale=np.full(40, 2.0)),
+        power.z_square_test(e, np.ones(40)),
+        power.variance_test(float(np.sum(e**2)), e.size),
+        power.log_variance_test(x, predicted=1.0),
+        power.log_variance_ratio_test(x, e, predicted=1.0),
+        power.cell_mean_test([x[:20], x[20:]], scale=1.0),
+        power.cluster_mean_test(x.reshape(8, 5).sum(axis=1), np.full(8, 5), effect=0.5),
+        power.bootstrap_slope(
+            [100, 400], [x.reshape(20, 2) ** 2 / 100, e.reshape(20, 2) ** 2 / 400], predicted=-0.5
+        )[0],
+        power.count_test(3, 3),
+    ]
+    for spec in specs:
+        verdict = check("T0", "a statistic", N=1, display=False, **spec)
+        assert isinstance(spec, power.VerdictSpec) and spec.passed == power.passed(spec) == verdict.passed
+        assert (verdict.predicted, verdict.observed, verdict.tolerance, verdict.detectable) == (
+            spec.predicted,
+            spec.observed,
+            spec.tolerance,
+            spec.detectable,
+        )
+
+
 @pytest.mark.parametrize(
     "bad, error",
     [

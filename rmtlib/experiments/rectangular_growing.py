@@ -86,8 +86,10 @@ def pooled_t_check(residuals, *, level: float = 0.999) -> dict:
     Returns ``mean``, ``se`` (sample standard deviation over ``sqrt(count)``), ``tolerance``
     (the ``(1 + level) / 2`` quantile of Student's t with ``count - 1`` degrees of freedom times
     ``se``: the false-alarm rate is ``1 - level`` for independent Gaussian residuals) and
-    ``detectable_shift``, the smallest shift of the mean rejected with probability >= 0.9
-    (``tolerance + 1.2816 se``).
+    ``detectable_shift``, the shift of the mean rejected with probability 0.9 in the normal
+    approximation (``tolerance + 1.2816 se``; with few residuals the Student power needs more).
+    The same test as :func:`~rmtlib.experiments.power.mean_test` without ``sd``, in the form
+    that chapters T7 and T8 read (``level`` is the confidence, not the false-alarm rate).
 
     Examples
     --------
