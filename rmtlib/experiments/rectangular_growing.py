@@ -18,6 +18,7 @@ from scipy import stats
 from .. import information_plus_noise as ipn
 from .. import samplers
 from .._validation import check_choice, check_generator, check_int, check_real
+from .power import student_power_margin
 
 __all__ = [
     "power_law_bulk",
@@ -86,8 +87,9 @@ def pooled_t_check(residuals, *, level: float = 0.999) -> dict:
     Returns ``mean``, ``se`` (sample standard deviation over ``sqrt(count)``), ``tolerance``
     (the ``(1 + level) / 2`` quantile of Student's t with ``count - 1`` degrees of freedom times
     ``se``: the false-alarm rate is ``1 - level`` for independent Gaussian residuals) and
-    ``detectable_shift``, the shift of the mean rejected with probability 0.9 in the normal
-    approximation (``tolerance + 1.2816 se``; with few residuals the Student power needs more).
+    ``detectable_shift``, the shift of the mean rejected with probability 0.9
+    (``tolerance + m se``, ``m`` from the noncentral t law:
+    :func:`~rmtlib.experiments.power.student_power_margin`).
     The same test as :func:`~rmtlib.experiments.power.mean_test` without ``sd``, in the form
     that chapters T7 and T8 read (``level`` is the confidence, not the false-alarm rate).
 
@@ -101,12 +103,13 @@ def pooled_t_check(residuals, *, level: float = 0.999) -> dict:
     if x.size < 2:
         raise ValueError(f"residuals must have at least 2 entries, got {x.size}")
     se = float(np.std(x, ddof=1) / np.sqrt(x.size))
-    tol = float(stats.t.ppf(0.5 + 0.5 * level, x.size - 1) * se)
+    quantile = float(stats.t.ppf(0.5 + 0.5 * level, x.size - 1))
+    tol = quantile * se
     return {
         "mean": float(x.mean()),
         "se": se,
         "tolerance": tol,
-        "detectable_shift": tol + 1.2816 * se,
+        "detectable_shift": tol + student_power_margin(x.size - 1, quantile) * se,
         "count": int(x.size),
     }
 
