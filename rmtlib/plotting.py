@@ -218,6 +218,7 @@ def spectrum_player(
     interval_ms: int = 500,
     dpi: int = 72,
     size=(6.4, 3.4),
+    alt: str = "",
 ) -> Player:
     """Animate spectra: one histogram per frame, with the outliers and their predictions marked.
 
@@ -239,6 +240,9 @@ def spectrum_player(
         Time between frames when playing.
     dpi : int
         Resolution of the frames (their size sets the page weight: about 20-40 kB each).
+    alt : str
+        What the figure shows, for readers who cannot see it: the frame image's ``alt``
+        text (like a static figure's alt text).
 
     Returns
     -------
@@ -286,6 +290,9 @@ def spectrum_player(
         text = anim.to_jshtml(default_mode="once")
     finally:
         plt.close(fig)
+    if not isinstance(alt, str):
+        raise TypeError(f"alt must be a string, got {type(alt).__name__}")
+    text = text.replace('<img id="_anim_img', f'<img alt="{html.escape(alt, quote=True)}" id="_anim_img', 1)
     return Player(_self_contained(text), len(frames))
 
 

@@ -117,6 +117,14 @@ def test_spectrum_player_has_one_inline_image_per_frame_and_a_slider():
     assert len(page) < 400_000
 
 
+def test_spectrum_player_carries_alt_text():
+    frames = _frames([0.5, 2.0])
+    page = plotting.spectrum_player(frames, ["a", "b"], alt='Spectra as "theta" grows')._repr_html_()
+    assert page.count('alt="Spectra as &quot;theta&quot; grows"') == 1
+    with pytest.raises(TypeError, match="alt must be a string"):
+        plotting.spectrum_player(frames, ["a", "b"], alt=3)
+
+
 def test_spectrum_player_refuses_mismatched_labels_and_single_frames():
     frames = _frames([0.5, 2.0])
     with pytest.raises(ValueError, match="one title per frame"):
