@@ -292,7 +292,12 @@ def spectrum_player(
         plt.close(fig)
     if not isinstance(alt, str):
         raise TypeError(f"alt must be a string, got {type(alt).__name__}")
-    text = text.replace('<img id="_anim_img', f'<img alt="{html.escape(alt, quote=True)}" id="_anim_img', 1)
+    # The first frame is the image's own source, so it shows (with its alt text) before the
+    # player's script runs and in readers that run no script.
+    first = re.search(r'frames\[0\] = "(data:image/[a-z]+;base64,[^"]+)"', text)
+    source = f'src="{first.group(1)}" ' if first else ""
+    alt_text = html.escape(alt, quote=True)
+    text = text.replace('<img id="_anim_img', f'<img {source}alt="{alt_text}" id="_anim_img', 1)
     return Player(_self_contained(text), len(frames))
 
 

@@ -253,8 +253,9 @@ def _status_page(executed: dict, profile: str) -> str:
         verdicts = read_verdicts(nb)
         runtime = nb.metadata.get("rmtlib", {}).get("runtime_s")
         passed = sum(v.passed for v in verdicts)
+        title = chapter.replace("_", " ")  # wraps on a phone, unlike 08_rectangular_growing_outliers
         summary.append(
-            f"| [{chapter}](../{NOTEBOOKS_DIR}/{chapter}.ipynb) | {passed} / {len(verdicts)} "
+            f"| [{title}](../{NOTEBOOKS_DIR}/{chapter}.ipynb) | {passed} / {len(verdicts)} "
             f"| {'—' if runtime is None else f'{runtime:.1f}'} |"
         )
         if not verdicts:
@@ -269,7 +270,8 @@ def _status_page(executed: dict, profile: str) -> str:
                 f"<td>{_significant(v.tolerance)}</td><td>{_significant(v.detectable, 2)}</td>"
                 f"<td>{_margin_bar(v)}</td></tr>\n"
             )
-        sections.append(f"### {chapter}\n\n" + _STATUS_HEAD + "".join(rows) + "</tbody></table>\n")
+        heading = f"### [{title}](../{NOTEBOOKS_DIR}/{chapter}.ipynb)\n\n"
+        sections.append(heading + _STATUS_HEAD + "".join(rows) + "</tbody></table>\n")
     table = (
         "| chapter | verdicts passed | runtime (s) |\n|---|---|---|\n" + "\n".join(summary)
         if summary

@@ -270,3 +270,33 @@ def test_explorable_figures_respond_to_their_slider(site, chapter_pages, server,
         weight = (site / page_path).stat().st_size
         assert weight < 5_000_000, f"{page_path}: {weight / 1e6:.1f} MB of HTML"
     assert players >= 3, f"only {players} explorable figures in the book"
+
+
+# Tables wider than the box they sit in (the theme scrolls a wide table inside its own box).
+WIDE_TABLES_JS = """() => [...document.querySelectorAll('article table')]
+  .filter(t => t.getBoundingClientRect().width > t.parentElement.clientWidth + 1)
+  .map(t => `${t.className}: ${Math.round(t.getBoundingClientRect().width)}`
+             + ` > ${t.parentElement.clientWidth}`)"""
+
+STATUS_JS = """() => ({
+  tables: [...document.querySelectorAll('article table')].map(t => t.className),
+  bars: document.querySelectorAll('table.status-verdicts span[role=img]').length,
+  rows: document.querySelectorAll('table.status-verdicts tbody tr').length,
+})"""
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, PHONE], ids=["desktop", "phone"])
+def test_status_page_fits_at_a_glance(server, browser, viewport):
+    """Summary first, then one two-line entry per verdict with its margin bar; nothing wider than the page."""
+    context = browser.new_context(viewport=viewport, is_mobile=viewport is PHONE)
+    page = context.new_page()
+    page.route("**/*", _local_only)
+    page.goto(urljoin(server, "book/status.html"), wait_until="load")
+    status = page.evaluate(STATUS_JS)
+    wide = page.evaluate(WIDE_TABLES_JS)
+    sideways = page.evaluate(PAGE_SCROLL_JS)
+    context.close()
+    assert "status-verdicts" not in status["tables"][0], "the per-chapter summary comes first"
+    assert status["bars"] >= 8 and status["rows"] == 2 * status["bars"], status
+    assert not wide, f"status page tables wider than the column at {viewport['width']} px: {wide}"
+    assert sideways <= 1, f"the status page is {sideways} px wider than a {viewport['width']} px window"
