@@ -295,7 +295,8 @@ def spectrum_player(
     # The first frame is the image's own source, so it shows (with its alt text) before the
     # player's script runs and in readers that run no script.
     first = re.search(r'frames\[0\] = "(data:image/[a-z]+;base64,[^"]+)"', text)
-    source = f'src="{first.group(1)}" ' if first else ""
+    # (in the script, the base64 text is split over lines ending in a backslash)
+    source = 'src="' + re.sub(r"[\\\s]", "", first.group(1)) + '" ' if first else ""
     alt_text = html.escape(alt, quote=True)
     text = text.replace('<img id="_anim_img', f'<img {source}alt="{alt_text}" id="_anim_img', 1)
     return Player(_self_contained(text), len(frames))
