@@ -268,7 +268,7 @@ def spectrum_player(
     heights = [np.histogram(f.eigenvalues, bins=edges, density=True)[0] for f in frames]
     top = ymax if ymax is not None else 1.15 * max(float(h.max()) for h in heights)
 
-    fig, ax = plt.subplots(figsize=size, dpi=dpi)
+    fig, ax = plt.subplots(figsize=size, dpi=dpi, layout="constrained")  # keeps the axis labels inside
 
     def draw(i: int):
         ax.clear()
@@ -303,17 +303,18 @@ def spectrum_player(
 
 
 # matplotlib's player draws its buttons with Font Awesome icons from a CDN stylesheet;
-# the book loads nothing remote, so the stylesheet goes and the icons become characters.
+# the book loads nothing remote, so the stylesheet goes and the icons become characters
+# that common text fonts have (not the media-control symbols, missing from many).
 _REMOTE_STYLESHEET = re.compile(r"<link[^>]*href=[\"']https?://[^>]*>\s*")
 _ICON = re.compile(r'<i class="fa ([a-z-]+)(?: fa-flip-horizontal)?"></i>')
 _ICON_TEXT = {
     "fa-minus": "−",
-    "fa-fast-backward": "⏮",
+    "fa-fast-backward": "⇤",
     "fa-step-backward": "◁",
     "fa-play": "▶",
-    "fa-pause": "⏸",
+    "fa-pause": "‖",
     "fa-step-forward": "▷",
-    "fa-fast-forward": "⏭",
+    "fa-fast-forward": "⇥",
     "fa-plus": "+",
 }
 
