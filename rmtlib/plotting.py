@@ -218,6 +218,7 @@ def spectrum_player(
     interval_ms: int = 500,
     dpi: int = 72,
     size=(6.4, 3.4),
+    alt: str = "",
 ) -> Player:
     """Animate spectra: one histogram per frame, with the outliers and their predictions marked.
 
@@ -239,6 +240,9 @@ def spectrum_player(
         Time between frames when playing.
     dpi : int
         Resolution of the frames (their size sets the page weight: about 20-40 kB each).
+    alt : str
+        What the figure shows, for readers who cannot see it: the frame image's ``alt``
+        text (like a static figure's alt text).
 
     Returns
     -------
@@ -264,7 +268,7 @@ def spectrum_player(
     heights = [np.histogram(f.eigenvalues, bins=edges, density=True)[0] for f in frames]
     top = ymax if ymax is not None else 1.15 * max(float(h.max()) for h in heights)
 
-    fig, ax = plt.subplots(figsize=size, dpi=dpi)
+    fig, ax = plt.subplots(figsize=size, dpi=dpi, layout="constrained")  # keeps the axis labels inside
 
     def draw(i: int):
         ax.clear()
@@ -286,21 +290,31 @@ def spectrum_player(
         text = anim.to_jshtml(default_mode="once")
     finally:
         plt.close(fig)
+    if not isinstance(alt, str):
+        raise TypeError(f"alt must be a string, got {type(alt).__name__}")
+    # The first frame is the image's own source, so it shows (with its alt text) before the
+    # player's script runs and in readers that run no script.
+    first = re.search(r'frames\[0\] = "(data:image/[a-z]+;base64,[^"]+)"', text)
+    # (in the script, the base64 text is split over lines ending in a backslash)
+    source = 'src="' + re.sub(r"[\\\s]", "", first.group(1)) + '" ' if first else ""
+    alt_text = html.escape(alt, quote=True)
+    text = text.replace('<img id="_anim_img', f'<img {source}alt="{alt_text}" id="_anim_img', 1)
     return Player(_self_contained(text), len(frames))
 
 
 # matplotlib's player draws its buttons with Font Awesome icons from a CDN stylesheet;
-# the book loads nothing remote, so the stylesheet goes and the icons become characters.
+# the book loads nothing remote, so the stylesheet goes and the icons become characters
+# that common text fonts have (not the media-control symbols, missing from many).
 _REMOTE_STYLESHEET = re.compile(r"<link[^>]*href=[\"']https?://[^>]*>\s*")
 _ICON = re.compile(r'<i class="fa ([a-z-]+)(?: fa-flip-horizontal)?"></i>')
 _ICON_TEXT = {
     "fa-minus": "−",
-    "fa-fast-backward": "⏮",
+    "fa-fast-backward": "⇤",
     "fa-step-backward": "◁",
     "fa-play": "▶",
-    "fa-pause": "⏸",
+    "fa-pause": "‖",
     "fa-step-forward": "▷",
-    "fa-fast-forward": "⏭",
+    "fa-fast-forward": "⇥",
     "fa-plus": "+",
 }
 

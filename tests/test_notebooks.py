@@ -93,3 +93,24 @@ def test_every_figure_has_alt_text(chapter):
         if "savefig(" in cell.source:
             alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
             assert re.match(r"Figure \d+\.\d+: \w", alt), (chapter, cell.source[:60])
+
+
+DRAWING = re.compile(r"\b(plt|fig|ax\w*)\.(?!show\b)\w+\(|\bplt\.subplots\(")
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_plotting_code_is_collapsed(chapter):
+    """Each section reads question, call, figure, verdict: drawing code sits behind the toggle."""
+    for cell in code_cells(read(chapter)):
+        tags = set(cell.metadata.get("tags", []))
+        if DRAWING.search(cell.source):
+            assert tags & {"hide-input", "remove-input"}, (chapter, cell.source[:80])
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_tables_are_tables(chapter):
+    """DataFrames are shown with rmtlib.plotting.table (HTML, 3 significant digits), not printed text."""
+    for cell in code_cells(read(chapter)):
+        assert ".to_string()" not in cell.source, (chapter, cell.source[:80])
+        shown_rounded = re.search(r"\.round\(\d\)\s*(\.to_frame\([^)]*\))?\s*$", cell.source)
+        assert not shown_rounded, (chapter, cell.source[-80:])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -110,11 +112,21 @@ def test_spectrum_player_has_one_inline_image_per_frame_and_a_slider():
     player = plotting.spectrum_player(frames, ["a", "b", "c"])
     page = player._repr_html_()
     assert player.n_frames == 3 and repr(player) == "<interactive player: 3 frames>"
-    assert page.count("data:image/png;base64") == 3
+    assert page.count("data:image/png;base64") == 3 + 1  # each frame, and the first as the image's source
     assert 'type="range"' in page
     assert "http://" not in page and "https://" not in page
     assert 'class="fa' not in page and "▶" in page
     assert len(page) < 400_000
+
+
+def test_spectrum_player_carries_alt_text():
+    frames = _frames([0.5, 2.0])
+    page = plotting.spectrum_player(frames, ["a", "b"], alt='Spectra as "theta" grows')._repr_html_()
+    assert page.count('alt="Spectra as &quot;theta&quot; grows"') == 1
+    # the image shows the first frame before the script runs (no empty src)
+    assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt=', page)
+    with pytest.raises(TypeError, match="alt must be a string"):
+        plotting.spectrum_player(frames, ["a", "b"], alt=3)
 
 
 def test_spectrum_player_refuses_mismatched_labels_and_single_frames():

@@ -7,6 +7,7 @@ cache and assembly logic are tested in seconds.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -74,10 +75,16 @@ def test_staging_tree_has_generated_pages(project):
     site.build_book(project, profile="ci", log=lambda line: None)
     staging = project / "_build" / "source"
     status = (staging / "book" / "status.md").read_text()
-    assert (
-        "| [01_tiny](../notebooks/01_tiny.ipynb) | T0 | identity | 1 | 1.05 | 0.5 | 0.6 | pass | 20 | 1 |"
-        in status
-    )
+    summary, verdicts = status.split("## Verdicts")
+    assert "| chapter | verdicts passed | runtime (s) |" in summary
+    assert re.search(r"\| \[01 tiny\]\(\.\./notebooks/01_tiny\.ipynb\) \| 1 / 1 \| \d+\.\d \|", summary)
+    assert "### [01 tiny](../notebooks/01_tiny.ipynb)" in verdicts
+    # one verdict: its quantity across the table, then predicted, observed, tolerance, power, margin
+    assert "<b>T0</b> identity <small>(N = 20, seeds = 1)</small></td></tr>" in verdicts
+    assert "<tr><td>1</td><td>1.05</td><td>0.5</td><td>0.6</td><td>" in verdicts
+    # margin |1.05 - 1| / 0.5 = 0.1: a bar filled to 10 %, and its value as text
+    assert 'aria-label="|diff| / tolerance = 0.10"' in verdicts and "width:10%" in verdicts
+    assert "http" not in status.replace("(../notebooks/", "")  # nothing remote
     runs = (staging / "book" / "reproducibility.md").read_text()
     assert "<!-- runs-table -->" not in runs
     assert "| [01_tiny](../notebooks/01_tiny.ipynb) | `ci` | `N=20` |" in runs
@@ -86,6 +93,41 @@ def test_staging_tree_has_generated_pages(project):
     staged = nbformat.read(str(staging / "notebooks" / "01_tiny.ipynb"), as_version=4)
     (verdict,) = read_verdicts(staged)
     assert verdict.observed == 1.05 and staged.metadata["rmtlib"]["parameters"] == {"N": 20}
+
+
+def test_a_page_lists_its_parameters_once_with_the_values_it_ran_with(project):
+    site.build_book(project, profile="ci", log=lambda line: None)
+    cached = nbformat.read(str(project / "_build" / "executed" / "ci" / "01_tiny.ipynb"), as_version=4)
+    staged = nbformat.read(str(project / "_build" / "source" / "notebooks" / "01_tiny.ipynb"), as_version=4)
+    tags = [cell.metadata.get("tags", []) for cell in staged.cells]
+    assert ["parameters"] in tags and not any("injected-parameters" in t for t in tags)
+    (listing,) = [cell.source for cell in staged.cells if "parameters" in cell.metadata.get("tags", [])]
+    assert listing == "N = 20\nfail = False"
+    # the executed notebook in the cache keeps papermill's cell (its hash and outputs stay valid)
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in cached.cells)
+    assert len(staged.cells) == len(cached.cells) - 1
+
+
+def test_parameter_listing_keeps_comments_and_appends_names_it_lacks():
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "sizes = [250, 500]  # matrix sizes # of the family\nseed = 5  # seed\nname = 'a # b'",
+                metadata={"tags": ["parameters"]},
+            ),
+            nbformat.v4.new_code_cell(
+                "# Parameters\nsizes = [200, 300]\nname = 'c'\nextra = 1.5\n",
+                metadata={"tags": ["injected-parameters"]},
+            ),
+            nbformat.v4.new_code_cell("print(sizes)"),
+        ]
+    )
+    page = site._one_parameter_listing(nb)
+    assert [c.source for c in page.cells] == [
+        "sizes = [200, 300]  # matrix sizes # of the family\nseed = 5  # seed\nname = 'c'\nextra = 1.5",
+        "print(sizes)",
+    ]
+    assert len(nb.cells) == 3  # the notebook given is left as it was
 
 
 def test_the_intro_key_figure_must_be_saved_by_a_chapter(project):

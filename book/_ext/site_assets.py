@@ -8,7 +8,17 @@
   inline configuration script (``const THEBE_JS_URL = ...``) twice (once with
   file name ``None``, once ``""``), and the browser logs a SyntaxError for the
   second declaration. The first of identical scripts is kept.
+* The reading layout (``static/reader.css``): printed output wraps, figures, tables
+  and the explorable figures' players fit the content column, also on a phone.
 """
+
+from pathlib import Path
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _add_static(app):
+    app.config.html_static_path.append(str(STATIC))
 
 
 def _dedup_scripts(app, pagename, templatename, context, doctree):
@@ -26,4 +36,6 @@ def _dedup_scripts(app, pagename, templatename, context, doctree):
 def setup(app):
     app.set_html_assets_policy("always")
     app.connect("html-page-context", _dedup_scripts, priority=900)
+    app.connect("builder-inited", _add_static)
+    app.add_css_file("reader.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -46,8 +46,6 @@ from .tolerances import *  # noqa: F401,F403
 from .verdicts import *  # noqa: F401,F403
 from .wigner import *  # noqa: F401,F403
 
-pooled = power  # the former name of the statistics module, still called by chapter T5
-
 __all__ = [
     *tolerances.__all__,
     *power.__all__,

@@ -22,6 +22,7 @@ import concurrent.futures
 import copy
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -210,36 +211,86 @@ def _md_cell(value) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+def _significant(value, digits: int = 3) -> str:
+    return "—" if value is None else f"{value:.{digits}g}"
+
+
+def _margin_bar(verdict) -> str:
+    """``|observed - predicted| / tolerance`` as a small bar (full: at the tolerance) and its value."""
+    margin = abs(verdict.observed - verdict.predicted) / verdict.tolerance if verdict.tolerance > 0 else 1.0
+    filled = min(margin, 1.0)
+    colour = "#2e7d32" if margin < 0.5 else "#b26a00" if margin <= 1 else "#c62828"
+    label = f"|diff| / tolerance = {margin:.2f}"
+    return (
+        f'<span role="img" aria-label="{label}" title="{label}" style="display:inline-block;width:3.5em;'
+        'height:0.7em;background:#e0e0e0;vertical-align:middle">'
+        f'<span style="display:block;height:100%;width:{100 * filled:.0f}%;background:{colour}"></span>'
+        f"</span> {margin:.2f}"
+    )
+
+
+_STATUS_HEAD = (
+    '<table class="status-verdicts" style="width:100%;font-size:0.8em;table-layout:fixed">\n'
+    "<thead><tr><th>predicted</th><th>observed</th><th>tolerance</th><th>detects</th>"
+    "<th>margin</th></tr></thead>\n<tbody>\n"
+)
+
+
 def _status_page(executed: dict, profile: str) -> str:
+    """The status page: a summary row per chapter, then each chapter's verdicts, compact.
+
+    Each verdict takes two lines of one table: its theorem and quantity across the table,
+    then predicted, observed, tolerance, power (*detects*) and the margin
+    ``|observed - predicted| / tolerance`` as a bar, so that it fits a phone's width.
+    """
+    from html import escape
+
     from ..verdict import read_verdicts
 
-    rows = []
+    summary, sections = [], []
     for notebook, nb in executed.items():
         chapter = _run.chapter_name(notebook)
-        for v in read_verdicts(nb):
+        verdicts = read_verdicts(nb)
+        runtime = nb.metadata.get("rmtlib", {}).get("runtime_s")
+        passed = sum(v.passed for v in verdicts)
+        title = chapter.replace("_", " ")  # wraps on a phone, unlike 08_rectangular_growing_outliers
+        summary.append(
+            f"| [{title}](../{NOTEBOOKS_DIR}/{chapter}.ipynb) | {passed} / {len(verdicts)} "
+            f"| {'—' if runtime is None else f'{runtime:.1f}'} |"
+        )
+        if not verdicts:
+            continue
+        rows = []
+        for v in verdicts:
             rows.append(
-                f"| [{chapter}](../{NOTEBOOKS_DIR}/{chapter}.ipynb) "
-                f"| {_md_cell(v.theorem)} | {_md_cell(v.quantity)} "
-                f"| {v.predicted:.6g} | {v.observed:.6g} | {v.tolerance:.3g} "
-                f"| {'—' if v.detectable is None else f'{v.detectable:.2g}'} "
-                f"| {'pass' if v.passed else '**FAIL**'} | {v.N} | {v.seeds} | {v.runtime_s:.1f} |"
+                f'<tr><td colspan="5" style="text-align:left"><b>{escape(v.theorem)}</b> '
+                f"{escape(v.quantity)} <small>(N = {v.N}, seeds = {v.seeds})</small>"
+                f"{'' if v.passed else ' <b>FAIL</b>'}</td></tr>\n"
+                f"<tr><td>{_significant(v.predicted)}</td><td>{_significant(v.observed)}</td>"
+                f"<td>{_significant(v.tolerance)}</td><td>{_significant(v.detectable, 2)}</td>"
+                f"<td>{_margin_bar(v)}</td></tr>\n"
             )
+        heading = f"### [{title}](../{NOTEBOOKS_DIR}/{chapter}.ipynb)\n\n"
+        sections.append(heading + _STATUS_HEAD + "".join(rows) + "</tbody></table>\n")
     table = (
-        "| chapter | theorem | quantity | predicted | observed | tolerance | detects | verdict "
-        "| N | seeds | runtime (s) |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows)
-        if rows
-        else "No chapter recorded a verdict in this build."
+        "| chapter | verdicts passed | runtime (s) |\n|---|---|---|\n" + "\n".join(summary)
+        if summary
+        else "No chapter in this build."
     )
     return (
         "(status)=\n# Reproduction status\n\n"
         "Every chapter ends with a verdict: the theorem's prediction, the simulated value and the "
         "tolerance derived from the known fluctuation scale. A verdict outside its tolerance stops "
-        "the build, so a published page only shows passing verdicts. This table is generated from "
+        "the build, so a published page only shows passing verdicts. These tables are generated from "
         f"the executed notebooks of this build (profile `{profile}`); runtime is the time from the "
-        "chapter's start to its verdict. *Detects* is the check's power: the smallest relative error "
-        "in the checked quantity that it rejects with probability at least 0.9 (— where not "
-        "stated).\n\n" + table + "\n"
+        "chapter's start to its verdict.\n\n" + table + "\n\n## Verdicts\n\n"
+        "One entry per verdict: the quantity checked (matrix size N, number of matrices), then the "
+        "prediction, the simulated value, the tolerance, what the check detects and its margin. "
+        "*Detects* is the check's power: the smallest relative error in the checked quantity that it "
+        "rejects with probability at least 0.9 (— where not stated). The *margin* is "
+        "|observed − predicted| / tolerance, drawn as a bar that fills at the tolerance: a short bar "
+        "passed easily, a long one came close to failing.\n\n"
+        + ("\n".join(sections) if sections else "No chapter recorded a verdict in this build.\n")
     )
 
 
@@ -321,6 +372,70 @@ def _without_local_paths(nb, root: Path):
     return nb
 
 
+_ASSIGNMENT = re.compile(r"^(?P<name>[A-Za-z_]\w*)\s*=")
+
+
+def _comment(line: str) -> str:
+    """The trailing comment of one line of code with the spaces before it ('' if none)."""
+    import io
+    import tokenize
+
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(line).readline):
+            if token.type == tokenize.COMMENT:
+                code = line[: token.start[1]]
+                return line[len(code.rstrip()) :]
+    except (tokenize.TokenError, SyntaxError):  # a line of a value over several lines
+        pass
+    return ""
+
+
+def _one_parameter_listing(nb):
+    r"""``nb`` with one parameter listing: the ``parameters`` cell showing the values it ran with.
+
+    papermill inserts its ``injected-parameters`` cell after the ``parameters`` cell; the
+    page would list the parameters twice. The ``parameters`` cell's lines get the injected
+    values (each line keeps its comment), names it lacks are appended, and the injected
+    cell goes. Only this copy for the page changes, never the executed notebook.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell
+    >>> nb = nbformat.v4.new_notebook(cells=[
+    ...     cell("N = 2000  # matrix size\nseed = 1  # seed", metadata={"tags": ["parameters"]}),
+    ...     cell("# Parameters\nN = 400\n", metadata={"tags": ["injected-parameters"]})])
+    >>> page = _one_parameter_listing(nb)
+    >>> len(page.cells), page.cells[0].source
+    (1, 'N = 400  # matrix size\nseed = 1  # seed')
+    """
+    import ast
+
+    tags = [cell.get("metadata", {}).get("tags", []) for cell in nb.cells]
+    injected = [i for i, t in enumerate(tags) if "injected-parameters" in t]
+    declared = [i for i, t in enumerate(tags) if "parameters" in t]
+    if not injected or not declared:
+        return nb
+    values = {}
+    for statement in ast.parse(nb.cells[injected[0]].source).body:
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+            if isinstance(target, ast.Name):
+                values[target.id] = ast.get_source_segment(nb.cells[injected[0]].source, statement.value)
+    nb = copy.deepcopy(nb)
+    cell = nb.cells[declared[0]]
+    lines = []
+    for line in cell.source.splitlines():
+        match = _ASSIGNMENT.match(line)
+        if match and match["name"] in values:
+            line = f"{match['name']} = {values.pop(match['name'])}{_comment(line)}"
+        lines.append(line)
+    lines += [f"{name} = {value}" for name, value in values.items()]
+    cell.source = "\n".join(lines)
+    del nb.cells[injected[0]]
+    return nb
+
+
 def _assemble(root: Path, staging: Path, executed: dict, cache: Path, profile: str, log) -> None:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -331,7 +446,8 @@ def _assemble(root: Path, staging: Path, executed: dict, cache: Path, profile: s
     import nbformat
 
     for notebook, nb in executed.items():
-        nbformat.write(_without_local_paths(nb, root), str(staging / NOTEBOOKS_DIR / notebook.name))
+        page = _one_parameter_listing(_without_local_paths(nb, root))
+        nbformat.write(page, str(staging / NOTEBOOKS_DIR / notebook.name))
     (staging / "book" / "status.md").write_text(_status_page(executed, profile))
     reproducibility = staging / "book" / "reproducibility.md"
     if reproducibility.is_file():
