@@ -105,6 +105,15 @@ def browser():
         chromium.close()
 
 
+def _screenshot(page, page_path: str, shots: Path, suffix: str = "") -> Path | None:
+    """Full-page screenshot of a chapter or the introduction into ``shots``; None for other pages."""
+    if not (page_path.startswith("notebooks/") or page_path == "book/intro.html"):
+        return None
+    target = shots / (page_path.removesuffix(".html").replace("/", "__") + suffix + ".png")
+    page.screenshot(path=str(target), full_page=True)
+    return target
+
+
 @pytest.fixture(scope="module")
 def pages_seen(site, toc_pages, project_root, server, browser):
     """Open every page of the toc once; return what the browser saw, page by page."""
@@ -133,10 +142,7 @@ def pages_seen(site, toc_pages, project_root, server, browser):
         record["text"] = page.evaluate(VISIBLE_TEXT_JS)
         record["sidebar"] = page.evaluate(SIDEBAR_JS)
         record["overflow"] = page.evaluate(OVERFLOW_JS)
-        if page_path.startswith("notebooks/") or page_path == "book/intro.html":
-            target = shots / (page_path.removesuffix(".html").replace("/", "__") + ".png")
-            page.screenshot(path=str(target), full_page=True)
-            record["screenshot"] = target
+        record["screenshot"] = _screenshot(page, page_path, shots)
         seen[page_path] = record
         page.close()
     context.close()
@@ -217,11 +223,8 @@ def phone_pages_seen(toc_pages, project_root, server, browser):
         page.route("**/*", _local_only)
         page.goto(urljoin(server, page_path), wait_until="load")
         page.evaluate(LOAD_IMAGES_JS)
-        record = {"sideways": page.evaluate(PAGE_SCROLL_JS), "screenshot": None}
-        if page_path.startswith("notebooks/") or page_path == "book/intro.html":
-            target = shots / (page_path.removesuffix(".html").replace("/", "__") + "__phone.png")
-            page.screenshot(path=str(target), full_page=True)
-            record["screenshot"] = target
+        record = {"sideways": page.evaluate(PAGE_SCROLL_JS)}
+        record["screenshot"] = _screenshot(page, page_path, shots, suffix="__phone")
         seen[page_path] = record
         page.close()
     context.close()
