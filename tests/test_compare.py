@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 import copy
-import dataclasses
 import subprocess
 import sys
 
 import nbformat
 import pytest
+from tiny_book import verdict_notebook
 
 from rmtlib.pipeline import compare
 from rmtlib.pipeline.fingerprint import fingerprint
-from rmtlib.verdict import VERDICT_KEY, Verdict
+from rmtlib.verdict import Verdict
 
 FINGERPRINT = fingerprint("full", {"N": 400, "seed": 1})
 
@@ -38,15 +38,7 @@ def _verdict(quantity: str, observed: float) -> Verdict:
 
 
 def _write(path, verdicts, *, chapter="04_x", parameters=None, fp=None, content_hash="abc"):
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("check(...)")
-    cell.outputs = [
-        nbformat.v4.new_output(
-            "display_data", data={"text/plain": v.to_text()}, metadata={VERDICT_KEY: dataclasses.asdict(v)}
-        )
-        for v in verdicts
-    ]
-    nb.cells = [cell]
+    nb = verdict_notebook(verdicts)
     parameters = parameters or {"N": 400, "seed": 1}
     fp = copy.deepcopy(fp or FINGERPRINT)
     fp["parameters"] = parameters

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
+from tiny_book import verdict_notebook
 
-from rmtlib.verdict import VERDICT_KEY, Verdict
+from rmtlib.verdict import Verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tools" / "verdict_summary.py"
@@ -35,15 +35,7 @@ def _verdict(quantity, observed, passed=True):
 
 
 def _write(path: Path, verdicts, *, record=True):
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("check(...)")
-    cell.outputs = [
-        nbformat.v4.new_output(
-            "display_data", data={"text/plain": v.to_text()}, metadata={VERDICT_KEY: dataclasses.asdict(v)}
-        )
-        for v in verdicts
-    ]
-    nb.cells = [cell]
+    nb = verdict_notebook(verdicts)
     if record:
         nb.metadata["rmtlib"] = {"chapter": path.stem, "profile": "ci", "parameters": {"N": 400}}
     else:

@@ -2,15 +2,33 @@
 
 ``tiny_book`` (registered in ``conftest.py``) is a project folder with ``_config.yml``,
 ``_toc.yml``, ``book/`` and ``notebooks/01_tiny.ipynb`` (profiles ``ci: N 20``,
-``full: N 40``); :func:`write_chapter` rewrites the chapter with extra code.
+``full: N 40``); :func:`write_chapter` rewrites the chapter with extra code;
+:func:`verdict_notebook` is an executed notebook holding only recorded verdicts.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from rmtlib.verdict import VERDICT_KEY
+
+
+def verdict_notebook(verdicts):
+    """An executed notebook whose one cell displayed ``verdicts`` as :func:`rmtlib.verdict.check` does."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("check(...)")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data", data={"text/plain": v.to_text()}, metadata={VERDICT_KEY: dataclasses.asdict(v)}
+        )
+        for v in verdicts
+    ]
+    nb.cells = [cell]
+    return nb
 
 
 def write_chapter(path: Path, extra: str = "") -> None:
