@@ -88,16 +88,24 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args) -> int:
     from ..verdict import read_verdicts
-    from . import runner as run
+    from . import runner
+    from .parameters import (
+        ParameterError,
+        chapter_name,
+        find_notebook,
+        parse_cli_value,
+        parse_parameters,
+        resolve_parameters,
+    )
 
-    notebook = run.find_notebook(args.notebook)
-    chapter = run.chapter_name(notebook)
-    overrides = run.parse_parameters(args.params) if args.params is not None else {}
+    notebook = find_notebook(args.notebook)
+    chapter = chapter_name(notebook)
+    overrides = parse_parameters(args.params) if args.params is not None else {}
     for name, value in args.parameter:
         if name in overrides:
-            raise run.ParameterError(f"parameter {name!r} is given twice")
-        overrides[name] = run.parse_cli_value(value)
-    parameters = run.resolve_parameters(notebook, profile=args.profile, overrides=overrides)
+            raise ParameterError(f"parameter {name!r} is given twice")
+        overrides[name] = parse_cli_value(value)
+    parameters = resolve_parameters(notebook, profile=args.profile, overrides=overrides)
     output_dir = args.output or Path("_build") / "runs" / chapter
     output = output_dir / f"{chapter}.ipynb"
     if output_dir.resolve() == notebook.resolve().parent:
@@ -109,7 +117,7 @@ def _run(args) -> int:
     with files.exclusive(output_dir / files.MARKER, busy):
         print(f"running {chapter} with {parameters} (profile {args.profile} + overrides)", file=sys.stderr)
         figures = output_dir / "figures"
-        nb = run.execute(notebook, parameters, output, profile=args.profile, figures_dir=figures)
+        nb = runner.execute(notebook, parameters, output, profile=args.profile, figures_dir=figures)
     for verdict in read_verdicts(nb):
         print(verdict.to_text())
     record = nb.metadata["rmtlib"]

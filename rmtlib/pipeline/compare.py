@@ -6,7 +6,7 @@ reproduced the book exactly and, if not, which recorded differences explain it: 
 parameters (a different seed draws different matrices), the package versions, the
 BLAS library or its thread count (the order of floating-point sums), the CPU, or the
 chapter's code (its content hash). Both notebooks carry what is compared in their
-metadata (:mod:`rmtlib.run` records the verdicts and the environment fingerprint of
+metadata (:mod:`rmtlib.pipeline.runner` records the verdicts and the environment fingerprint of
 :mod:`rmtlib.pipeline.fingerprint`).
 
 The published reference is, by default, the executed notebook of the full book,

@@ -31,9 +31,10 @@ from pathlib import Path
 import yaml
 
 from .._validation import check_int
-from ..run import NOTEBOOKS_DIR, PROFILE_NAMES
-from . import runner as _run
+from ..profiles import NOTEBOOKS_DIR, PROFILE_NAMES
+from . import runner
 from .fingerprint import markdown_table
+from .parameters import chapter_name, chapter_profiles, resolve_parameters
 
 __all__ = [
     "BookError",
@@ -106,7 +107,7 @@ def _cached(output: Path, figures: Path, digest: str, log):
 
     if not output.is_file():
         return None
-    chapter = _run.chapter_name(output)
+    chapter = chapter_name(output)
     try:
         nb = nbformat.read(str(output), as_version=4)
     except Exception as exc:  # a truncated or hand-broken file: execute again
@@ -117,7 +118,7 @@ def _cached(output: Path, figures: Path, digest: str, log):
     if record.get("content_hash") != digest:
         return None
     stored = record.get("outputs_hash")  # absent: written before outputs were hashed
-    if stored != _run.outputs_hash(nb):
+    if stored != runner.outputs_hash(nb):
         if stored is not None:
             log(f"[book] {chapter}: the outputs of {output} changed after it was executed; executing again")
         return None
@@ -129,8 +130,8 @@ def _cached(output: Path, figures: Path, digest: str, log):
 def _execute_one(job: dict) -> tuple[float | None, str | None]:
     """Execute one chapter (in a worker process); return its runtime or the error message."""
     try:
-        nb = _run.execute(**job, progress_bar=False)
-    except _run.NotebookExecutionError as exc:
+        nb = runner.execute(**job, progress_bar=False)
+    except runner.NotebookExecutionError as exc:
         return None, str(exc)
     return nb.metadata["rmtlib"]["runtime_s"], None
 
@@ -138,14 +139,14 @@ def _execute_one(job: dict) -> tuple[float | None, str | None]:
 def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Path, log, jobs: int) -> dict:
     failures, todo, executed = [], {}, {}
     for notebook in notebooks:
-        chapter = _run.chapter_name(notebook)
+        chapter = chapter_name(notebook)
         try:
-            block = _run.chapter_profiles(notebook, required=True)
-            parameters = _run.resolve_parameters(notebook, profile=profile)
+            block = chapter_profiles(notebook, required=True)
+            parameters = resolve_parameters(notebook, profile=profile)
         except (ValueError, TypeError, FileNotFoundError) as exc:
             failures.append(f"{chapter}: {exc}")
             continue
-        digest = _run.content_hash(notebook, parameters, block)
+        digest = runner.content_hash(notebook, parameters, block)
         output, figures = cache / f"{chapter}.ipynb", cache / "figures" / chapter
         executed[notebook] = _cached(output, figures, digest, log)
         if executed[notebook] is not None:
@@ -168,7 +169,7 @@ def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Pa
     ) as pool:
         futures = {pool.submit(_execute_one, job): notebook for notebook, job in todo.items()}
         for future in concurrent.futures.as_completed(futures):
-            chapter = _run.chapter_name(futures[future])
+            chapter = chapter_name(futures[future])
             runtime, error = future.result()
             if error:
                 failures.append(error)
@@ -190,7 +191,7 @@ def _unpublishable(notebook: Path, nb) -> list[str]:
     """What keeps an executed chapter off the site: a failed verdict, output on stderr."""
     from ..verdict import read_verdicts
 
-    chapter = _run.chapter_name(notebook)
+    chapter = chapter_name(notebook)
     problems = [
         f"{chapter}: verdict {v.theorem} {v.quantity!r} failed: a failed verdict is never published"
         for v in read_verdicts(nb)
@@ -249,7 +250,7 @@ def _status_page(executed: dict, profile: str) -> str:
 
     summary, sections = [], []
     for notebook, nb in executed.items():
-        chapter = _run.chapter_name(notebook)
+        chapter = chapter_name(notebook)
         verdicts = read_verdicts(nb)
         runtime = nb.metadata.get("rmtlib", {}).get("runtime_s")
         passed = sum(v.passed for v in verdicts)
@@ -297,7 +298,7 @@ def _status_page(executed: dict, profile: str) -> str:
 def _runs_table(executed: dict) -> str:
     rows, versions = [], {}
     for notebook, nb in executed.items():
-        chapter = _run.chapter_name(notebook)
+        chapter = chapter_name(notebook)
         record = nb.metadata["rmtlib"]
         versions = record.get("packages", versions)
         params = ", ".join(f"{k}={v!r}" for k, v in record["parameters"].items())
@@ -322,7 +323,7 @@ def _runs_table(executed: dict) -> str:
         "### The environment fingerprint of this build",
         "",
         markdown_table(
-            {_run.chapter_name(n): nb.metadata["rmtlib"].get("fingerprint") for n, nb in executed.items()}
+            {chapter_name(n): nb.metadata["rmtlib"].get("fingerprint") for n, nb in executed.items()}
         ),
     ]
     return "\n".join(out)

@@ -1,4 +1,4 @@
-"""The chapter side of ``python -m rmtlib run``: the profiles file and the rerun note.
+"""The chapters' parameter profiles (``notebooks/profiles.yml``) and the rerun note they feed.
 
 A chapter's named parameter sets live in ``notebooks/profiles.yml``::
 
