@@ -96,6 +96,7 @@ def _run(args) -> int:
         parse_cli_value,
         parse_parameters,
         resolve_parameters,
+        shown,
     )
 
     notebook = find_notebook(args.notebook)
@@ -103,8 +104,8 @@ def _run(args) -> int:
     overrides = parse_parameters(args.params) if args.params is not None else {}
     for name, value in args.parameter:
         if name in overrides:
-            raise ParameterError(f"parameter {name!r} is given twice")
-        overrides[name] = parse_cli_value(value)
+            raise ParameterError(f"parameter {shown(name)} is given twice")
+        overrides[name] = parse_cli_value(value, name)
     parameters = resolve_parameters(notebook, profile=args.profile, overrides=overrides)
     output_dir = args.output or Path("_build") / "runs" / chapter
     output = output_dir / f"{chapter}.ipynb"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import math
+import reprlib
 from pathlib import Path
 
 from .. import _yaml12 as yaml12
@@ -29,6 +30,7 @@ __all__ = [
     "parse_cli_value",
     "parse_parameters",
     "resolve_parameters",
+    "shown",
     "validate_parameters",
 ]
 
@@ -146,6 +148,32 @@ def notebook_parameters(notebook) -> dict[str, object]:
     return params
 
 
+_SHOWN = reprlib.Repr()
+_SHOWN.maxlevel, _SHOWN.maxlist, _SHOWN.maxstring, _SHOWN.maxother = 3, 8, 60, 60
+
+
+def shown(value) -> str:
+    """Return ``repr(value)`` cut to about 80 characters: what an error message echoes of a value.
+
+    Examples
+    --------
+    >>> shown([1.5, "a"]), shown(10**5000), shown(list(range(100)))
+    ("[1.5, 'a']", 'an int of about 5000 digits', '[0, 1, 2, 3, 4, 5, 6, 7, ...]')
+    >>> shown("x" * 1000)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' (1000 characters)"
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value).bit_length() > 256:
+        try:
+            return f"an int of {len(str(abs(value)))} digits"
+        except ValueError:  # beyond Python's limit on int-to-text conversion
+            return f"an int of about {round(abs(value).bit_length() * math.log10(2))} digits"
+    if isinstance(value, str) and len(value) > 60:
+        return f"{value[:58]!r} ({len(value)} characters)"
+    if isinstance(value, int | float | bool | str) or value is None:
+        return repr(value)
+    return _SHOWN.repr(value)
+
+
 def _type_name(value) -> str:
     if isinstance(value, bool):
         return "bool"
@@ -177,7 +205,7 @@ def _coerce(value, expected: str):
         if inner is None or not value:
             return list(value)
         return [_coerce(v, inner) for v in value]
-    raise TypeError(f"expected {expected}, got {value!r} ({got})")
+    raise TypeError(f"expected {expected}, got {shown(value)} ({got})")
 
 
 def _rule_violation(value, rule: dict) -> str | None:
@@ -245,29 +273,29 @@ def validate_parameters(
     problems, clean = [], {}
     for name, value in values.items():
         if name not in accepted:
-            problems.append(f"unknown parameter {name!r}")
+            problems.append(f"unknown parameter {shown(name)}")
             continue
         try:
             value = _coerce(value, _type_name(accepted[name]))
         except TypeError as exc:
-            problems.append(f"{name} = {value!r}: {exc}")
+            problems.append(f"{name} = {shown(value)}: {exc}")
             continue
         if isinstance(value, list) and not value and accepted[name]:
             problems.append(f"{name} = []: must not be empty")
             continue
         numbers = value if isinstance(value, list) else [value]
         if any(isinstance(v, float) and not math.isfinite(v) for v in numbers):
-            problems.append(f"{name} = {value!r}: must be finite")
+            problems.append(f"{name} = {shown(value)}: must be finite")
             continue
         violation = _rule_violation(value, merged_rules.get(name, {}))
         if violation:
-            problems.append(f"{name} = {value!r}: {violation}")
+            problems.append(f"{name} = {shown(value)}: {violation}")
             continue
         if merged_rules.get(name, {}).get("path") and value:
             # a file the chapter reads: resolved here, since the kernel runs in another folder
             path = Path(value).expanduser().resolve()
             if not path.is_file():
-                problems.append(f"{name} = {value!r}: must name an existing file")
+                problems.append(f"{name} = {shown(value)}: must name an existing file")
                 continue
             value = str(path)
         clean[name] = value
@@ -279,11 +307,13 @@ def validate_parameters(
     return clean
 
 
-def parse_cli_value(text: str):
+def parse_cli_value(text: str, name: str | None = None):
     """Parse a command-line value as a YAML 1.2 literal (``4000`` is an int, ``[1, 2]`` a list).
 
     Integers are decimal (``0400`` is 400, not octal 256) and ``1:30`` is a string
-    (not base 60); text that is not valid YAML is a string.
+    (not base 60); text that is not valid YAML is a string. An alias, a nesting
+    deeper than 50 levels, a text of over a million characters or an integer of over
+    1000 digits is refused with a :class:`ParameterError` naming the parameter ``name``.
 
     Examples
     --------
@@ -293,20 +323,39 @@ def parse_cli_value(text: str):
     ([200, 400], True, [0.001])
     >>> parse_cli_value("0400"), parse_cli_value("010"), parse_cli_value("1:30"), parse_cli_value("-1e-3")
     (400, 10, '1:30', -0.001)
+    >>> parse_cli_value("[" * 60 + "]" * 60, "N")
+    Traceback (most recent call last):
+    ...
+    rmtlib.pipeline.parameters.ParameterError: -p N: lists or mappings nest deeper than 50 levels (line 1)
     """
     try:
         return yaml12.load(text)
+    except yaml12.YamlLimitError as exc:
+        raise ParameterError(f"-p {name}: {exc.detail}" if name else exc.detail) from None
     except yaml12.YamlError:
         return text
+
+
+def _looks_like_a_path(text: str) -> bool:
+    """A ``--params`` text that names a file: one line ending in ``.yml``/``.yaml`` or an existing file."""
+    if "\n" in text or text.lstrip().startswith("{") or len(text.encode()) > 4096:
+        return False
+    if text.strip().endswith((".yml", ".yaml")):
+        return True
+    try:
+        return bool(text.strip()) and Path(text).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        return False
 
 
 def parse_parameters(text: str) -> dict:
     """Read ``--params MAPPING``: a YAML mapping inline (``'{N: 8000, seed: 3}'``) or a YAML file's path.
 
-    Values are read as ``-p`` values are (:func:`parse_cli_value`), then checked the
+    Text that opens a flow mapping (``{``) or spans lines is a mapping and never looked up as a
+    file. Values are read as ``-p`` values are (:func:`parse_cli_value`), then checked the
     same way by :func:`resolve_parameters`. An empty text is no parameters; a name
-    given twice, YAML that does not parse and anything but a mapping of names are
-    refused with a :class:`ParameterError`.
+    given twice, YAML that does not parse, an alias, a nesting deeper than 50 levels and
+    anything but a mapping of names are refused with a :class:`ParameterError`.
 
     Examples
     --------
@@ -320,10 +369,10 @@ def parse_parameters(text: str) -> dict:
     rmtlib.pipeline.parameters.ParameterError: --params is not a valid YAML mapping: 'N' is given twice (...)
     """
     where = "--params"
-    path = Path(text)
-    if text.strip().endswith((".yml", ".yaml")) or (text.strip() and path.is_file()):
+    if _looks_like_a_path(text):
+        path = Path(text)
         if not path.is_file():
-            raise FileNotFoundError(f"--params: no parameters file {text!r}")
+            raise FileNotFoundError(f"--params: no parameters file {shown(text)}")
         where, text = f"--params {path}", path.read_text()
     try:
         values = yaml12.load(text, where)
@@ -334,7 +383,7 @@ def parse_parameters(text: str) -> dict:
     if not isinstance(values, dict) or not all(isinstance(name, str) for name in values):
         raise ParameterError(
             f"{where} must be a YAML mapping of parameter names to values, such as "
-            f"'{{N: 8000, seed: 3}}', got {values!r}"
+            f"'{{N: 8000, seed: 3}}', got {shown(values)}"
         )
     return values
 
