@@ -95,7 +95,10 @@ def _probe(address: str, timeout: float) -> None:
             f"scheduler address {address!r} is not of the form tcp://HOST:PORT ({exc})"
         ) from None
     if protocol not in ("tcp", "tls"):
-        return
+        raise SweepConfigError(
+            f"scheduler address {address!r}: rmtlib sweeps reach a Dask scheduler over tcp:// or tls:// "
+            f"(not {protocol}://)"
+        )
     deadline = time.monotonic() + timeout
     try:
         connection = socket.create_connection((host, port), timeout=timeout)
@@ -107,16 +110,32 @@ def _probe(address: str, timeout: float) -> None:
     with connection:
         if protocol == "tls":  # the client speaks first in TLS
             return
-        connection.settimeout(max(deadline - time.monotonic(), 0.1))
-        try:
-            greeted = bool(connection.recv(1))
-        except OSError:
-            greeted = False
-    if not greeted:
+        greeting = b""
+        while len(greeting) < 8 and (left := deadline - time.monotonic()) > 0:
+            connection.settimeout(left)
+            try:
+                chunk = connection.recv(8 - len(greeting))
+            except OSError:
+                break
+            if not chunk:
+                break
+            greeting += chunk
+    if len(greeting) < 8:
         raise SweepConfigError(
             f"something listens at {address} but it did not answer as a Dask scheduler within "
             f"{timeout:g} s: check the address and port (`dask scheduler` prints them)"
         )
+    # A Dask comm opens with the size of its first message as 8 bytes, little-endian: a small
+    # number. Text (an SSH or SMTP banner) read that way is astronomically large.
+    if int.from_bytes(greeting, "little") > _LARGEST_HANDSHAKE:
+        raise SweepConfigError(
+            f"the server at {address} is not a Dask scheduler (it greets with {greeting!r}): "
+            "check the address and port (`dask scheduler` prints them)"
+        )
+
+
+#: The largest size of a Dask scheduler's first message the probe accepts (bytes).
+_LARGEST_HANDSHAKE = 2**26
 
 
 def _connect(scheduler: str, timeout: float):
