@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
 from pathlib import Path
 
 from . import compare, files
+from .signals import Terminated, interrupts_raise
 from .sweep import cli as sweep_cli
 
 __all__ = ["main"]
@@ -141,7 +143,9 @@ def main(argv=None) -> int:
     """Run the command line and return the exit status.
 
     A refused parameter or a missing file prints one message and returns 2; a
-    failing chapter or book build returns 1.
+    failing chapter or book build returns 1; Ctrl-C (SIGINT) or SIGTERM prints one line
+    and returns 128 + the signal number (the unfinished executed notebook is removed, the
+    published site is left as it was).
 
     Examples
     --------
@@ -155,7 +159,15 @@ def main(argv=None) -> int:
     if args.command in ("sweep", "compare"):
         return args.handler(args)
     try:
-        return _run(args) if args.command == "run" else _book(args)
+        with interrupts_raise():
+            return _run(args) if args.command == "run" else _book(args)
+    except (KeyboardInterrupt, Terminated) as exc:
+        signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+        kept = "nothing was written" if args.command == "run" else "the site is as it was before this build"
+        print(
+            f"\nrmtlib {args.command}: interrupted ({signal.Signals(signum).name}); {kept}", file=sys.stderr
+        )
+        return 128 + signum
     except (ValueError, TypeError, OSError, files.Busy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

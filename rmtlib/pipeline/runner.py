@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import hashlib
 import json
 import os
@@ -42,6 +43,7 @@ __all__ = [
     "content_hash",
     "execute",
     "kernel_environment",
+    "kernel_manager_class",
     "kernel_sources",
     "outputs_hash",
     "package_versions",
@@ -215,6 +217,40 @@ def kernel_environment(notebook, figures_dir, profile: str | None) -> dict[str, 
     }
 
 
+def kernel_manager_class():
+    """The kernel manager of the chapters' kernels: IPC sockets in Jupyter's runtime folder.
+
+    A chapter's kernel talks only to the process that started it, on the same machine; over
+    local (IPC) sockets, rather than unencrypted TCP, the kernel has nothing to warn about
+    ("Kernel is running over TCP without encryption"). Where IPC sockets are not available
+    (Windows), the default TCP transport is kept.
+    """
+    from jupyter_client import AsyncKernelManager
+
+    if os.name == "nt":
+        return AsyncKernelManager
+    return _IpcKernelManager()
+
+
+@functools.cache
+def _IpcKernelManager():  # noqa: N802 - returns a class, made once
+    import uuid
+
+    from jupyter_client import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            runtime = Path(jupyter_runtime_dir())
+            runtime.mkdir(parents=True, exist_ok=True)
+            self.connection_file = str(runtime / f"kernel-rmtlib-{uuid.uuid4().hex[:12]}.json")
+            self.ip = self.connection_file.removesuffix(".json") + "-ipc"
+
+    return IpcKernelManager
+
+
 @contextlib.contextmanager
 def _environment(variables: dict[str, str]):
     saved = {name: os.environ.get(name) for name in variables}
@@ -288,6 +324,10 @@ def execute(
                 cwd=str(notebook.parent),
                 progress_bar=progress_bar,
                 log_output=False,
+                kernel_manager_class=kernel_manager_class(),
+                # once the cells ran (or on Ctrl-C) the kernel has nothing left to do: stop it at once,
+                # rather than let it answer a request on sockets already closed (a traceback on stderr)
+                shutdown_kernel="immediate",
             )
     except PapermillExecutionError as exc:
         running.replace(failed)

@@ -19,11 +19,13 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import copy
 import multiprocessing
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -31,10 +33,11 @@ from pathlib import Path
 import yaml
 
 from .._validation import check_int
-from ..profiles import NOTEBOOKS_DIR, PROFILE_NAMES
-from . import runner
+from ..profiles import NOTEBOOKS_DIR, PROFILE_NAMES, code_span
+from . import files, runner
 from .fingerprint import markdown_table
 from .parameters import chapter_name, chapter_profiles, resolve_parameters
+from .signals import Terminated
 
 __all__ = [
     "BookError",
@@ -54,6 +57,8 @@ KEY_FIGURE = "key_figure.png"
 RUNS_TABLE_MARKER = "<!-- runs-table -->"
 #: Each profile's site folder under ``_build/``: see :func:`site_dir`.
 SITE_DIRS = {"full": "html", "ci": "html-ci"}
+#: The lock file of a book build, in ``_build/``: one build at a time per checkout.
+BOOK_LOCK = ".book.lock"
 _MATHJAX_FILES = ("tex-mml-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions")
 
 
@@ -136,6 +141,17 @@ def _execute_one(job: dict) -> tuple[float | None, str | None]:
     return nb.metadata["rmtlib"]["runtime_s"], None
 
 
+def _init_chapter_worker() -> None:
+    """A chapter worker leaves Ctrl-C to the book command, which stops it with SIGTERM (raised as
+    :class:`~rmtlib.pipeline.signals.Terminated`, so the runner removes the unfinished notebook)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _terminated)
+
+
+def _terminated(signum, frame):
+    raise Terminated(signum)
+
+
 def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Path, log, jobs: int) -> dict:
     failures, todo, executed = [], {}, {}
     for notebook in notebooks:
@@ -164,9 +180,11 @@ def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Pa
     # Chapters run in separate kernels with one BLAS thread each, so they run side by side,
     # `jobs` at a time (one per core by default).
     jobs = max(1, min(jobs, len(todo)))
-    with concurrent.futures.ProcessPoolExecutor(
-        jobs, mp_context=multiprocessing.get_context("spawn")
-    ) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(
+        jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_chapter_worker
+    )
+    finished = False
+    try:
         futures = {pool.submit(_execute_one, job): notebook for notebook, job in todo.items()}
         for future in concurrent.futures.as_completed(futures):
             chapter = chapter_name(futures[future])
@@ -175,6 +193,13 @@ def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Pa
                 failures.append(error)
             else:
                 log(f"[book] {chapter}: done in {runtime:.1f} s")
+        finished = True
+    finally:
+        if not finished:  # Ctrl-C or SIGTERM: each worker removes its unfinished notebook and stops
+            for process in list(getattr(pool, "_processes", {}).values()):
+                with contextlib.suppress(OSError):
+                    process.terminate()
+        pool.shutdown(wait=True, cancel_futures=not finished)
     if failures:
         raise BookError("chapters failed, the book was not built:\n- " + "\n- ".join(failures))
     import nbformat
@@ -304,7 +329,7 @@ def _runs_table(executed: dict) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in record["parameters"].items())
         rows.append(
             f"| [{chapter}](../{NOTEBOOKS_DIR}/{chapter}.ipynb) | `{record['profile']}` "
-            f"| `{_md_cell(params)}` "
+            f"| {code_span(_md_cell(params))} "
             f"| {record['runtime_s']:.1f} | {record['packages'].get('rmtlib', '?')} "
             f"| `{record['content_hash'][:12]}` | {record['executed_at']} |"
         )
@@ -357,19 +382,64 @@ def _copy_mathjax(root: Path, staging: Path, log) -> None:
             shutil.copy2(source / item, target / item)
 
 
+#: Output formats whose text is shown on a page (images and widgets are data, not text).
+_TEXT_FORMATS = ("text/plain", "text/html", "text/markdown", "text/latex", "application/javascript")
+
+
+def _page_texts(nb):
+    """Every text of ``nb`` that reaches a reader: metadata strings, cell sources, text outputs,
+    tracebacks; never base64 image data."""
+
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+
+    yield from strings(nb.metadata)
+    for cell in nb.cells:
+        yield from strings(cell.get("source", ""))
+        yield from strings(cell.get("metadata", {}))
+        for output in cell.get("outputs", []):
+            yield from strings(output.get("text", ""))
+            yield from strings(output.get("traceback", []))
+            yield from strings(output.get("evalue", ""))
+            for kind in _TEXT_FORMATS:
+                yield from strings(output.get("data", {}).get(kind, ""))
+
+
+def local_path_pattern(local: str) -> re.Pattern:
+    r"""A regular expression finding ``local`` as a path: not inside a longer name or another path.
+
+    Examples
+    --------
+    >>> pattern = local_path_pattern("/w")
+    >>> [bool(pattern.search(t)) for t in ("cd /w", "'/w/book'", "/work", "a/w", "x/w/y", "http://h/w")]
+    [True, True, False, False, False, False]
+    """
+    return re.compile(r"(?<![\w./~-])" + re.escape(local.rstrip("/")) + r"(?![\w.-])")
+
+
 def _without_local_paths(nb, root: Path):
-    """A copy of ``nb`` without papermill's input and output paths; refuses any other path of ``root``."""
+    """A copy of ``nb`` without papermill's input and output paths; refuses any other path of ``root``
+    or of the home folder in a text a reader sees (:func:`local_path_pattern`)."""
     nb = copy.deepcopy(nb)
     for key in ("input_path", "output_path"):
         nb.metadata.get("papermill", {}).pop(key, None)
-    import nbformat
-
-    text = nbformat.writes(nb)
-    for local in {str(root), str(Path.home())}:
-        if local != "/" and local in text:
-            line = next(line.strip() for line in text.splitlines() if local in line)
-            chapter = nb.metadata.get("rmtlib", {}).get("chapter", "a chapter")
-            raise BookError(f"{chapter}: the executed notebook names a local path ({line[:160]}); remove it")
+    patterns = [local_path_pattern(local) for local in {str(root), str(Path.home())} if local != "/"]
+    for text in _page_texts(nb):
+        for pattern in patterns:
+            found = pattern.search(text)
+            if found:
+                line = next(line.strip() for line in text.splitlines() if pattern.search(line))
+                chapter = nb.metadata.get("rmtlib", {}).get("chapter", "a chapter")
+                raise BookError(
+                    f"{chapter}: the executed notebook names a local path ({line[:160]}); remove it"
+                )
     return nb
 
 
@@ -538,11 +608,16 @@ def build_book(root=".", *, profile: str = "full", jobs: int | None = None, log=
     for required in ("_config.yml", "_toc.yml", "book", f"{NOTEBOOKS_DIR}/profiles.yml"):
         if not (root / required).exists():
             raise BookError(f"{root} has no {required}: run the book command from the repository root")
-    entries = toc_entries(yaml.safe_load((root / "_toc.yml").read_text()))
-    notebooks = _notebooks(root, entries)
-    cache = root / "_build" / "executed" / profile
     jobs = len(os.sched_getaffinity(0)) if jobs is None else check_int(jobs, "jobs", minimum=1)
-    executed = _execute_chapters(root, notebooks, profile, cache, log, jobs)
-    staging = root / "_build" / "source"
-    _assemble(root, staging, executed, cache, profile, log)
-    return _render(root, staging, profile, log)
+    (root / "_build").mkdir(exist_ok=True)
+    busy = (
+        f"another book build is running in {root}: wait for it to finish (one build at a time per checkout)"
+    )
+    with files.exclusive(root / "_build" / BOOK_LOCK, busy):  # the staging folder is shared by profiles
+        entries = toc_entries(yaml.safe_load((root / "_toc.yml").read_text()))
+        notebooks = _notebooks(root, entries)
+        cache = root / "_build" / "executed" / profile
+        executed = _execute_chapters(root, notebooks, profile, cache, log, jobs)
+        staging = root / "_build" / "source"
+        _assemble(root, staging, executed, cache, profile, log)
+        return _render(root, staging, profile, log)

@@ -6,11 +6,11 @@ import argparse
 import contextlib
 import signal
 import sys
-import threading
 import warnings
 
+from ..signals import Terminated, interrupts_raise
 from .config import SweepConfigError
-from .executors import SweepInterrupted, Terminated, run_sweep
+from .executors import SweepInterrupted, run_sweep
 from .store import StoreError
 
 __all__ = ["add_parser", "run_from_args"]
@@ -63,11 +63,8 @@ def run_from_args(args: argparse.Namespace) -> int:
     full: the rows recorded are intact), 128 + the signal number when interrupted by
     Ctrl-C (SIGINT) or SIGTERM. Messages and warnings are one line each on stderr.
     """
-    previous = signal.getsignal(signal.SIGTERM)
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
     try:
-        with _one_line_warnings():
+        with interrupts_raise(), _one_line_warnings():
             summary = run_sweep(
                 args.config,
                 store=args.store,
@@ -97,9 +94,6 @@ def run_from_args(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 128 + signum
-    finally:
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, previous)
     print(summary.to_text())
     return 1 if summary.failed else 0
 
@@ -117,7 +111,3 @@ def _one_line_warnings():
         yield
     finally:
         warnings.showwarning = previous
-
-
-def _terminate(signum, frame):
-    raise Terminated(signum)

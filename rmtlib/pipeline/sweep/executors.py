@@ -16,22 +16,15 @@ from pathlib import Path
 
 from ..._validation import check_int, check_real
 from ..progress import progress_bar
+from ..signals import Terminated
 from .config import SweepConfig, SweepConfigError, Task, checked, load_config
 from .store import Store
 from .worker import execute, init_local_worker, utc_now
 
-__all__ = ["SweepInterrupted", "SweepSummary", "Terminated", "run_sweep"]
+__all__ = ["SweepInterrupted", "SweepSummary", "run_sweep"]
 
 #: Tasks whose keys are looked up in the store at once (to skip the finished ones).
 _LOOKUP_BATCH = 512
-
-
-class Terminated(Exception):
-    """SIGTERM reached the process running a sweep (raised by the command line's signal handler)."""
-
-    def __init__(self, signum: int = signal.SIGTERM):
-        super().__init__(f"terminated by signal {signum}")
-        self.signum = signum
 
 
 class SweepInterrupted(KeyboardInterrupt):
