@@ -186,3 +186,30 @@ def test_item19_executed_notebooks_get_the_mode_of_any_new_file(tmp_path):
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "a.ipynb").stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "b.ipynb").stat().st_mode) == 0o600
+
+
+# --------------------------------------------------------------------------- item 20
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+@pytest.mark.parametrize("chapter", sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")))
+def test_item20_papermill_parses_every_parameters_cell_without_a_warning(chapter, caplog):
+    import papermill
+
+    from rmtlib.pipeline.parameters import notebook_parameters
+
+    with caplog.at_level("WARNING", logger="papermill"):
+        inferred = papermill.inspect_notebook(str(NOTEBOOKS / f"{chapter}.ipynb"))
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("papermill")] == []
+    assert list(inferred) == list(notebook_parameters(NOTEBOOKS / f"{chapter}.ipynb"))
+
+
+def test_item20_a_chapter_runs_without_the_unencrypted_tcp_warning(tmp_path, monkeypatch):
+    make_project(tmp_path)
+    runtime = tmp_path / "runtime"
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+    result = finish(start(tmp_path, "run", TINY, "--profile", "ci", "--output", "out"), timeout=180)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "without encryption" not in result.stderr and "WARNING" not in result.stderr, result.stderr[-3000:]
+    assert runtime.is_dir() and not list(runtime.iterdir()), "the kernel's connection and sockets stay"
