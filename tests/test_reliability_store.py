@@ -120,6 +120,30 @@ def test_item2_a_million_task_grid_records_its_first_row_within_seconds(tmp_path
     print(f"10^6-task grid: first row after {first:.1f} s, peak RSS of the coordinator {peak:.0f} MB")
 
 
+@pytest.mark.parametrize(("executor", "window"), [({"workers": 1}, 2), ({"local_cluster": 1}, 8)])
+def test_item2_both_executors_submit_a_bounded_number_of_tasks(tmp_path, monkeypatch, executor, window):
+    made, made_at_each_row = [], []
+    pending, record = executors._pending, Store.record
+
+    def counted(config, db, on_skip):
+        for spec in pending(config, db, on_skip):
+            made.append(spec["key"])
+            yield spec
+
+    def noted(self, *arguments):
+        made_at_each_row.append(len(made))
+        record(self, *arguments)
+
+    monkeypatch.setattr(executors, "_pending", counted)
+    monkeypatch.setattr(Store, "record", noted)
+    summary = run_sweep(
+        _draw(values=range(40), replicates=1), store=tmp_path / "b.sqlite", progress=False, **executor
+    )
+    assert summary.done == 40 and len(made) == 40
+    # when the k-th row is recorded, at most `window` tasks beyond the k - 1 recorded ones were made
+    assert all(count <= window + k for k, count in enumerate(made_at_each_row)), made_at_each_row
+
+
 def test_item2_resume_skips_finished_keys_in_batches(made_store, tmp_path):
     store = _copy(made_store, tmp_path)
     summary = run_sweep(_draw(name="slow_a3", values=(1, 2, 3)), store=store, workers=1, progress=False)

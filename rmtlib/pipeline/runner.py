@@ -232,6 +232,10 @@ def kernel_manager_class():
     return _IpcKernelManager()
 
 
+#: Unix socket paths hold at most 107 bytes; the kernel's sockets add a port number ("-12345").
+_LONGEST_SOCKET_PATH = 100
+
+
 @functools.cache
 def _IpcKernelManager():  # noqa: N802 - returns a class, made once
     import uuid
@@ -242,11 +246,13 @@ def _IpcKernelManager():  # noqa: N802 - returns a class, made once
     class IpcKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
-            self.transport = "ipc"
             runtime = Path(jupyter_runtime_dir())
+            connection_file = str(runtime / f"kernel-rmtlib-{uuid.uuid4().hex[:12]}.json")
+            sockets = connection_file.removesuffix(".json") + "-ipc"
+            if len(sockets.encode()) > _LONGEST_SOCKET_PATH:  # too long for a Unix socket: keep TCP
+                return
             runtime.mkdir(parents=True, exist_ok=True)
-            self.connection_file = str(runtime / f"kernel-rmtlib-{uuid.uuid4().hex[:12]}.json")
-            self.ip = self.connection_file.removesuffix(".json") + "-ipc"
+            self.transport, self.connection_file, self.ip = "ipc", connection_file, sockets
 
     return IpcKernelManager
 
