@@ -1,11 +1,11 @@
 """Regression tests of `python -m rmtlib run | book | compare` and of what reaches the pages (second
-reliability review, items 9, 14, 15, 16, 18 and 19). Each test names its item."""
+reliability review, items 9, 14, 15, 16, 18, 19 and 20). Each test names its item."""
 
 from __future__ import annotations
 
 import os
-import signal
 import shutil
+import signal
 import stat
 import tempfile
 import time
