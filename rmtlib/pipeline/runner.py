@@ -229,7 +229,7 @@ def kernel_manager_class():
 
     if os.name == "nt":
         return AsyncKernelManager
-    return _IpcKernelManager()
+    return _ipc_kernel_manager()
 
 
 #: Unix socket paths hold at most 107 bytes; the kernel's sockets add a port number ("-12345").
@@ -237,7 +237,7 @@ _LONGEST_SOCKET_PATH = 100
 
 
 @functools.cache
-def _IpcKernelManager():  # noqa: N802 - returns a class, made once
+def _ipc_kernel_manager():
     import uuid
 
     from jupyter_client import AsyncKernelManager
