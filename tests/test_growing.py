@@ -14,7 +14,7 @@ from scipy import stats
 from rmtlib import experiments as ex
 from rmtlib.laws import Uniform
 from rmtlib.outliers import deterministic_equivalent, predict_outliers
-from rmtlib.run import load_profiles
+from rmtlib.profiles import load_profiles
 from rmtlib.samplers import spectrum_with_outliers, wigner
 
 UNIFORM = Uniform(low=-1.0, high=1.0)

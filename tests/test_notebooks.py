@@ -14,8 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rmtlib.pipeline.runner import notebook_parameters, resolve_parameters
-from rmtlib.run import load_profiles
+from rmtlib.pipeline.parameters import notebook_parameters, resolve_parameters
+from rmtlib.profiles import load_profiles
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [

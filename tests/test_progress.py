@@ -1,11 +1,11 @@
-"""Tests of rmtlib.progress: bars on interactively, off under the runner."""
+"""Tests of rmtlib.pipeline.progress: bars on interactively, off under the runner."""
 
 from __future__ import annotations
 
 import pytest
 from tqdm import tqdm
 
-from rmtlib.progress import PROGRESS_ENV, progress_bar, progress_enabled
+from rmtlib.pipeline.progress import PROGRESS_ENV, progress_bar, progress_enabled
 
 
 @pytest.mark.parametrize("value", ["0", "off", "False", " no "])

@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rmtlib.pipeline import runner
-from rmtlib.run import load_profiles
+from rmtlib.pipeline import parameters, runner
+from rmtlib.profiles import load_profiles
 from rmtlib.verdict import read_verdicts
 
 PLACEHOLDER = Path(__file__).parent / "data" / "placeholder_chapter.ipynb"
@@ -38,7 +38,7 @@ def chapter(tmp_path) -> Path:
 
 
 def test_notebook_parameters_reads_the_parameters_cell(chapter):
-    assert runner.notebook_parameters(chapter) == ACCEPTED
+    assert parameters.notebook_parameters(chapter) == ACCEPTED
 
 
 @pytest.mark.parametrize(
@@ -53,18 +53,18 @@ def test_notebook_parameters_refuses_non_literal_cells(source, message):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(source, metadata={"tags": ["parameters"]})]
     with pytest.raises(ValueError, match=message):
-        runner.notebook_parameters(nb)
+        parameters.notebook_parameters(nb)
 
 
 def test_notebook_parameters_needs_exactly_one_parameters_cell():
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("N = 1")]
     with pytest.raises(ValueError, match="exactly one cell tagged 'parameters', found 0"):
-        runner.notebook_parameters(nb)
+        parameters.notebook_parameters(nb)
 
 
 def test_validate_converts_to_the_default_types():
-    clean = runner.validate_parameters({"sigma": 2, "Ns": [100, 200], "entries": "rademacher"}, ACCEPTED)
+    clean = parameters.validate_parameters({"sigma": 2, "Ns": [100, 200], "entries": "rademacher"}, ACCEPTED)
     assert clean == {"sigma": 2.0, "Ns": [100, 200], "entries": "rademacher"}
     assert isinstance(clean["sigma"], float)
 
@@ -88,10 +88,10 @@ def test_validate_converts_to_the_default_types():
 )
 def test_validate_refuses_with_the_accepted_list(values, problem):
     if problem is None:  # no common rule for "Ns": any list of ints is accepted
-        assert runner.validate_parameters(values, ACCEPTED) == values
+        assert parameters.validate_parameters(values, ACCEPTED) == values
         return
-    with pytest.raises(runner.ParameterError) as info:
-        runner.validate_parameters(values, ACCEPTED)
+    with pytest.raises(parameters.ParameterError) as info:
+        parameters.validate_parameters(values, ACCEPTED)
     message = str(info.value)
     assert problem in message
     assert "accepted parameters:\n  N: int (>= 2), default 60\n  sigma: float (> 0), default 1.0" in message
@@ -99,8 +99,8 @@ def test_validate_refuses_with_the_accepted_list(values, problem):
 
 
 def test_validate_reports_every_problem_and_applies_notebook_rules():
-    with pytest.raises(runner.ParameterError) as info:
-        runner.validate_parameters(
+    with pytest.raises(parameters.ParameterError) as info:
+        parameters.validate_parameters(
             {"N": 9000, "entries": "cauchy", "typo": 1},
             ACCEPTED,
             rules={"N": {"max": 5000}, "entries": {"choices": ["gaussian", "rademacher"]}},
@@ -127,26 +127,26 @@ def test_validate_reports_every_problem_and_applies_notebook_rules():
     ],
 )
 def test_parse_cli_value_reads_yaml_literals(text, value):
-    assert runner.parse_cli_value(text) == value
+    assert parameters.parse_cli_value(text) == value
 
 
 def test_resolve_merges_profile_then_overrides(chapter):
-    assert runner.resolve_parameters(chapter, profile="full") == {"N": 120, "seed": 1}
-    assert runner.resolve_parameters(chapter, profile="ci", overrides={"seed": 7, "sigma": 2}) == {
+    assert parameters.resolve_parameters(chapter, profile="full") == {"N": 120, "seed": 1}
+    assert parameters.resolve_parameters(chapter, profile="ci", overrides={"seed": 7, "sigma": 2}) == {
         "N": 40,
         "seed": 7,
         "sigma": 2.0,
     }
-    with pytest.raises(runner.ParameterError, match="entries = 'cauchy': must be one of"):
-        runner.resolve_parameters(chapter, profile="full", overrides={"entries": "cauchy"})
-    with pytest.raises(runner.ParameterError, match="profile must be one of"):
-        runner.resolve_parameters(chapter, profile="huge")
+    with pytest.raises(parameters.ParameterError, match="entries = 'cauchy': must be one of"):
+        parameters.resolve_parameters(chapter, profile="full", overrides={"entries": "cauchy"})
+    with pytest.raises(parameters.ParameterError, match="profile must be one of"):
+        parameters.resolve_parameters(chapter, profile="huge")
 
 
 def test_resolve_names_a_missing_profile(chapter):
     (chapter.parent / "profiles.yml").write_text("99_placeholder:\n  ci: {N: 40}\n")
-    with pytest.raises(runner.ParameterError, match="no 'full' profile for 99_placeholder"):
-        runner.resolve_parameters(chapter, profile="full")
+    with pytest.raises(parameters.ParameterError, match="no 'full' profile for 99_placeholder"):
+        parameters.resolve_parameters(chapter, profile="full")
 
 
 def test_content_hash_tracks_cells_tags_parameters_and_rmtlib(chapter, tmp_path, monkeypatch):
@@ -186,8 +186,8 @@ def _chapter_hashes() -> dict[str, str]:
     profiles = load_profiles(NOTEBOOKS / "profiles.yml")
     hashes = {}
     for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
-        parameters = runner.resolve_parameters(notebook, profile="ci", profiles=profiles)
-        hashes[notebook.stem] = runner.content_hash(notebook, parameters, profiles[notebook.stem])
+        values = parameters.resolve_parameters(notebook, profile="ci", profiles=profiles)
+        hashes[notebook.stem] = runner.content_hash(notebook, values, profiles[notebook.stem])
     return hashes
 
 
@@ -302,17 +302,17 @@ def test_execute_refuses_bad_parameters_before_a_kernel_starts(chapter, tmp_path
 
     monkeypatch.setattr(papermill, "execute_notebook", no_kernel)
     output = tmp_path / "out" / "99_placeholder.ipynb"
-    with pytest.raises(runner.ParameterError, match="N = 1: must be >= 2"):  # a common rule
+    with pytest.raises(parameters.ParameterError, match="N = 1: must be >= 2"):  # a common rule
         runner.execute(chapter, {"N": 1}, output)
-    with pytest.raises(runner.ParameterError, match="N = 6000: must be <= 5000"):  # profiles.yml's rule
+    with pytest.raises(parameters.ParameterError, match="N = 6000: must be <= 5000"):  # profiles.yml's rule
         runner.execute(chapter, {"N": 6000}, output)
-    with pytest.raises(runner.ParameterError, match="unknown parameter 'M'"):
+    with pytest.raises(parameters.ParameterError, match="unknown parameter 'M'"):
         runner.execute(chapter, {"M": 3}, output)
     assert not (tmp_path / "out").exists()
 
 
 def test_path_parameters_are_resolved_and_must_exist(tmp_path, monkeypatch):
-    from rmtlib.pipeline.runner import ParameterError, validate_parameters
+    from rmtlib.pipeline.parameters import ParameterError, validate_parameters
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "study.sqlite").write_bytes(b"")

@@ -75,7 +75,7 @@ def _rows(store: Path) -> list[tuple]:
 
 def test_grid_order_keys_and_int_to_float():
     cfg = load_config(SPIKE_CONFIG)
-    tasks = cfg.tasks()
+    tasks = list(cfg.tasks())
     assert len(tasks) == 8 and len({t.key for t in tasks}) == 8
     assert [(t.params["N"], t.params["theta"], t.replicate) for t in tasks[:3]] == [
         (1, 0.5, 0),
@@ -84,11 +84,11 @@ def test_grid_order_keys_and_int_to_float():
     ]
     # theta is annotated float: 3 and 3.0 are the same task (same key, same stream).
     same = load_config({**SPIKE_CONFIG, "grid": {"N": [1, 60], "theta": [0.5, 3.0]}})
-    assert [t.key for t in same.tasks()] == [t.key for t in tasks]
+    assert [t.key for t in list(same.tasks())] == [t.key for t in tasks]
     assert isinstance(tasks[2].params["theta"], float)
     # The key depends on the sweep seed and the target, the stream only on seed, params, replicate.
     other_seed = load_config({**SPIKE_CONFIG, "seed": 12})
-    assert not {t.key for t in other_seed.tasks()} & {t.key for t in tasks}
+    assert not {t.key for t in list(other_seed.tasks())} & {t.key for t in tasks}
 
 
 def test_task_rng_depends_on_seed_params_and_replicate_only():
@@ -151,7 +151,7 @@ def test_shipped_configs_are_valid():
     assert configs, "sweeps/ holds the example configurations"
     for path in configs:
         cfg = load_config(path)
-        assert cfg.tasks(), path
+        assert list(cfg.tasks()), path
 
 
 def test_unreachable_scheduler_fails_fast_naming_the_address(tmp_path):

@@ -187,3 +187,29 @@ def test_executed_chapters_cache_is_keyed_on_what_the_content_hash_covers():
     assert _hashed_files(patterns) == covered
     assert [s.get("run") for s in steps][-1] == "make test"
     assert steps.index(cache) < len(steps) - 1  # restored before the build
+
+
+def _run_scripts(workflow: dict) -> list[str]:
+    steps = [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+    return [step["run"] for step in steps if "run" in step]
+
+
+@pytest.mark.parametrize("name", ["book", "nightly", "rerun", "test"])
+def test_every_workflow_installs_the_locked_versions_as_make_does(name):
+    """A rerun in CI computes with the numpy, scipy... of the published book: the lock with hashes,
+    then rmtlib without dependencies (Makefile's `venv`), or `make` itself."""
+    scripts = _run_scripts(_workflow(name))
+    installs = [line.strip() for script in scripts for line in script.splitlines() if "pip install" in line]
+    uses_make = any(re.match(r"\s*make\b", line) for script in scripts for line in script.splitlines())
+    assert installs or uses_make, f"{name}.yml installs nothing: it must install as make does"
+    for line in installs:
+        locked = "--require-hashes -r requirements-lock.txt" in line
+        assert locked or "--no-deps" in line, f"{name}.yml resolves dependencies anew: {line}"
+    if installs:
+        assert "--require-hashes -r requirements-lock.txt" in installs[0], (name, installs)
+
+
+def test_the_makefile_installs_the_lock_then_rmtlib_without_dependencies():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "pip install --quiet --require-hashes -r $(LOCK)" in makefile
+    assert "pip install --quiet --no-deps --no-build-isolation -e ." in makefile

@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
 from pathlib import Path
 
 from . import compare, files
+from .signals import Terminated, interrupts_raise
 from .sweep import cli as sweep_cli
 
 __all__ = ["main"]
@@ -88,16 +90,25 @@ def _parser() -> argparse.ArgumentParser:
 
 def _run(args) -> int:
     from ..verdict import read_verdicts
-    from . import runner as run
+    from . import runner
+    from .parameters import (
+        ParameterError,
+        chapter_name,
+        find_notebook,
+        parse_cli_value,
+        parse_parameters,
+        resolve_parameters,
+        shown,
+    )
 
-    notebook = run.find_notebook(args.notebook)
-    chapter = run.chapter_name(notebook)
-    overrides = run.parse_parameters(args.params) if args.params is not None else {}
+    notebook = find_notebook(args.notebook)
+    chapter = chapter_name(notebook)
+    overrides = parse_parameters(args.params) if args.params is not None else {}
     for name, value in args.parameter:
         if name in overrides:
-            raise run.ParameterError(f"parameter {name!r} is given twice")
-        overrides[name] = run.parse_cli_value(value)
-    parameters = run.resolve_parameters(notebook, profile=args.profile, overrides=overrides)
+            raise ParameterError(f"parameter {shown(name)} is given twice")
+        overrides[name] = parse_cli_value(value, name)
+    parameters = resolve_parameters(notebook, profile=args.profile, overrides=overrides)
     output_dir = args.output or Path("_build") / "runs" / chapter
     output = output_dir / f"{chapter}.ipynb"
     if output_dir.resolve() == notebook.resolve().parent:
@@ -109,7 +120,7 @@ def _run(args) -> int:
     with files.exclusive(output_dir / files.MARKER, busy):
         print(f"running {chapter} with {parameters} (profile {args.profile} + overrides)", file=sys.stderr)
         figures = output_dir / "figures"
-        nb = run.execute(notebook, parameters, output, profile=args.profile, figures_dir=figures)
+        nb = runner.execute(notebook, parameters, output, profile=args.profile, figures_dir=figures)
     for verdict in read_verdicts(nb):
         print(verdict.to_text())
     record = nb.metadata["rmtlib"]
@@ -132,7 +143,9 @@ def main(argv=None) -> int:
     """Run the command line and return the exit status.
 
     A refused parameter or a missing file prints one message and returns 2; a
-    failing chapter or book build returns 1.
+    failing chapter or book build returns 1; Ctrl-C (SIGINT) or SIGTERM prints one line
+    and returns 128 + the signal number (the unfinished executed notebook is removed, the
+    published site is left as it was).
 
     Examples
     --------
@@ -146,7 +159,15 @@ def main(argv=None) -> int:
     if args.command in ("sweep", "compare"):
         return args.handler(args)
     try:
-        return _run(args) if args.command == "run" else _book(args)
+        with interrupts_raise():
+            return _run(args) if args.command == "run" else _book(args)
+    except (KeyboardInterrupt, Terminated) as exc:
+        signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+        kept = "nothing was written" if args.command == "run" else "the site is as it was before this build"
+        print(
+            f"\nrmtlib {args.command}: interrupted ({signal.Signals(signum).name}); {kept}", file=sys.stderr
+        )
+        return 128 + signum
     except (ValueError, TypeError, OSError, files.Busy) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

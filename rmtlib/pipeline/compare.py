@@ -6,7 +6,7 @@ reproduced the book exactly and, if not, which recorded differences explain it: 
 parameters (a different seed draws different matrices), the package versions, the
 BLAS library or its thread count (the order of floating-point sums), the CPU, or the
 chapter's code (its content hash). Both notebooks carry what is compared in their
-metadata (:mod:`rmtlib.run` records the verdicts and the environment fingerprint of
+metadata (:mod:`rmtlib.pipeline.runner` records the verdicts and the environment fingerprint of
 :mod:`rmtlib.pipeline.fingerprint`).
 
 The published reference is, by default, the executed notebook of the full book,
@@ -21,10 +21,13 @@ missing, 2 when a notebook cannot be read.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import re
 import sys
 from pathlib import Path
 
 from .fingerprint import differences
+from .parameters import shown
 
 __all__ = ["add_parser", "compare", "default_published", "load_run", "run_from_args"]
 
@@ -41,11 +44,21 @@ _HINTS = {
 }
 
 
+_CHAPTER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_NUMBERS = ("predicted", "observed", "tolerance")
+
+
 def load_run(path) -> dict:
-    """Read an executed chapter notebook: its path, its ``rmtlib`` record and its verdicts."""
+    """Read an executed chapter notebook: its path, its ``rmtlib`` record and its verdicts.
+
+    Raises ``ValueError`` (one line naming the file) for a notebook that does not parse, has no
+    ``rmtlib`` record or a malformed one (not a mapping, a chapter name that is not a plain
+    name), or a verdict record that is not one (unknown or missing fields, a value that is
+    not a number).
+    """
     import nbformat
 
-    from ..verdict import read_verdicts
+    from ..verdict import VERDICT_KEY, Verdict
 
     path = Path(path)
     if not path.is_file():
@@ -57,7 +70,34 @@ def load_run(path) -> dict:
     record = nb.metadata.get("rmtlib")
     if not record:
         raise ValueError(f"{path} has no rmtlib record: execute it with `python -m rmtlib run` first")
-    return {"path": path, "record": record, "verdicts": read_verdicts(nb)}
+    if not isinstance(record, dict):
+        raise ValueError(f"{path}: metadata.rmtlib must be a mapping, got {type(record).__name__}")
+    chapter = record.get("chapter")
+    if not isinstance(chapter, str) or not _CHAPTER.match(chapter):
+        raise ValueError(f"{path}: metadata.rmtlib.chapter must be a chapter name, got {shown(chapter)}")
+    fields = {field.name for field in dataclasses.fields(Verdict)}
+    verdicts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            found = output.get("metadata", {}).get(VERDICT_KEY)
+            if found is None:
+                continue
+            where = f"{path}: a verdict of cell In [{cell.get('execution_count')}]"
+            if not isinstance(found, dict) or set(found) - fields:
+                extra = sorted(set(found) - fields) if isinstance(found, dict) else type(found).__name__
+                raise ValueError(f"{where} is not a verdict record ({shown(extra)})")
+            bad = [
+                n
+                for n in _NUMBERS
+                if isinstance(found.get(n), bool) or not isinstance(found.get(n), int | float)
+            ]
+            if bad:
+                raise ValueError(f"{where}: {bad[0]} must be a number, got {shown(found.get(bad[0]))}")
+            try:
+                verdicts.append(Verdict(**found))
+            except TypeError as exc:
+                raise ValueError(f"{where} is not a verdict record ({exc})") from None
+    return {"path": path, "record": record, "verdicts": verdicts}
 
 
 def default_published(chapter: str, root=".") -> Path:

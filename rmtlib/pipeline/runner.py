@@ -1,13 +1,9 @@
-"""The chapter runner: parameters, validation, content hash, execution with papermill.
+"""The chapter runner: content hash, kernel environment, execution with papermill.
 
-A chapter notebook has one code cell tagged ``parameters`` holding plain literal
-assignments (ints, floats, strings, bools, lists); its named parameter sets live
-in ``notebooks/profiles.yml`` (format: :mod:`rmtlib.run`).
-:func:`resolve_parameters` merges a profile with command-line overrides and refuses
-unknown names, wrong types and impossible values *before* anything runs, with
-one message that lists the accepted parameters and their types.
+The parameters are read and checked by :mod:`rmtlib.pipeline.parameters`.
 :func:`execute`, the one runner of ``run``, ``book`` and notebook sweeps, checks
-the parameters again (:func:`check_parameters`), runs the notebook and records, in
+the parameters again (:func:`~rmtlib.pipeline.parameters.check_parameters`), runs the
+notebook and records, in
 the executed notebook's metadata under ``"rmtlib"``, the content hash (cells,
 parameters, the part of rmtlib a kernel imports), the profile, the parameters, the
 run time, the package versions and the environment fingerprint
@@ -18,66 +14,41 @@ The kernel the notebook runs in sees these environment variables
 them, :func:`blas_threads_environment`),
 ``RMTLIB_FIGURES_DIR`` (where :func:`rmtlib.plotting.savefig` writes),
 ``RMTLIB_PROGRESS=0`` (no tqdm bars in executed notebooks, see
-:mod:`rmtlib.progress`), ``RMTLIB_PROFILE``, ``RMTLIB_PROFILES`` and ``RMTLIB_VERSIONS``
-(the fingerprint in one line), read by :func:`rmtlib.run.rerun_note`.
+:mod:`rmtlib.pipeline.progress`), ``RMTLIB_PROFILE``, ``RMTLIB_PROFILES`` and ``RMTLIB_VERSIONS``
+(the fingerprint in one line), read by :func:`rmtlib.profiles.rerun_note`.
 """
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import datetime as _dt
+import functools
 import hashlib
 import json
-import math
 import os
 import sys
 import time
 from importlib import metadata
 from pathlib import Path
 
-from .. import _yaml12 as yaml12
-from ..run import NOTEBOOKS_DIR, PROFILE_NAMES, load_profiles, profiles_file
+from ..profiles import profiles_file
 from . import files
 from .fingerprint import describe, fingerprint
+from .parameters import chapter_name, check_parameters
 
 __all__ = [
     "BLAS_THREAD_VARIABLES",
-    "COMMON_RULES",
     "NotebookExecutionError",
-    "ParameterError",
     "blas_threads_environment",
-    "chapter_name",
-    "chapter_profiles",
-    "check_parameters",
     "content_hash",
     "execute",
-    "find_notebook",
     "kernel_environment",
+    "kernel_manager_class",
     "kernel_sources",
-    "notebook_parameters",
     "outputs_hash",
     "package_versions",
-    "parse_cli_value",
-    "parse_parameters",
-    "resolve_parameters",
-    "validate_parameters",
 ]
 
-#: Value rules applied to any notebook parameter of that name (a rule applies to
-#: each element of a list parameter). Keys: ``min``/``max`` (inclusive),
-#: ``gt``/``lt`` (strict), ``choices``.
-COMMON_RULES: dict[str, dict] = {
-    "N": {"min": 2},
-    "M": {"min": 1},
-    "sigma": {"gt": 0},
-    "gamma": {"gt": 0},
-    "seed": {"min": 0},
-    "seeds": {"min": 1},
-    "n_seeds": {"min": 1},
-    "r": {"min": 0},
-    "bins": {"min": 1},
-}
 #: The thread variables of the BLAS and OpenMP libraries; see :func:`blas_threads_environment`.
 BLAS_THREAD_VARIABLES = (
     "OMP_NUM_THREADS",
@@ -101,10 +72,6 @@ _MAIN_PACKAGES = (
 )
 
 
-class ParameterError(ValueError):
-    """A parameter given to a chapter is unknown, of the wrong type or impossible."""
-
-
 class NotebookExecutionError(RuntimeError):
     """A cell of a chapter notebook raised; the failed executed notebook is kept."""
 
@@ -114,329 +81,6 @@ class NotebookExecutionError(RuntimeError):
         self.failed_notebook = Path(failed_notebook)
         where = f"cell In [{cell}] raised {error}" if cell is not None else error
         super().__init__(f"{chapter}: {where}; the failed executed notebook is kept at {failed_notebook}")
-
-
-# --------------------------------------------------------------------------- profiles
-
-
-def chapter_name(notebook) -> str:
-    """Return the chapter name of a notebook path: its file name without ``.ipynb``.
-
-    Examples
-    --------
-    >>> chapter_name("notebooks/01_semicircle.ipynb")
-    '01_semicircle'
-    """
-    return Path(notebook).name.removesuffix(".ipynb")
-
-
-def find_notebook(name, root=".") -> Path:
-    """Return the chapter notebook that ``name`` designates: a path, or a chapter name in ``notebooks/``.
-
-    Examples
-    --------
-    >>> find_notebook("no_such_chapter")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    FileNotFoundError: no notebook 'no_such_chapter' (looked for notebooks/no_such_chapter.ipynb); ...
-    """
-    path = Path(name)
-    if path.suffix != ".ipynb" and not path.exists():
-        path = Path(root) / NOTEBOOKS_DIR / f"{name}.ipynb"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"no notebook {str(name)!r} (looked for {path}); chapters live in {NOTEBOOKS_DIR}/"
-        )
-    return path
-
-
-def chapter_profiles(notebook, profiles: dict | None = None, *, required: bool = False) -> dict:
-    """Return the chapter's entry of ``profiles.yml`` (its profiles, runtimes and value rules).
-
-    ``profiles`` is the file already read; by default the file next to the
-    notebook (:func:`rmtlib.run.profiles_file`) is read, and a chapter without one has
-    no entry (``{}``) unless ``required``.
-    """
-    if profiles is None:
-        path = profiles_file(notebook)
-        profiles = load_profiles(path) if required or path.is_file() else {}
-    return profiles.get(chapter_name(notebook)) or {}
-
-
-# --------------------------------------------------------------------------- parameters
-
-
-def notebook_parameters(notebook) -> dict[str, object]:
-    """Return the defaults of the notebook's ``parameters`` cell, in order.
-
-    The cell may hold only assignments of literals (numbers, strings, bools,
-    lists, ``None``) and comments.
-
-    Examples
-    --------
-    >>> import nbformat
-    >>> nb = nbformat.v4.new_notebook()
-    >>> cell = nbformat.v4.new_code_cell("N = 400  # size\\nseed = 1", metadata={"tags": ["parameters"]})
-    >>> nb.cells = [cell]
-    >>> notebook_parameters(nb)
-    {'N': 400, 'seed': 1}
-    """
-    import nbformat
-
-    nb = notebook if isinstance(notebook, dict) else nbformat.read(str(notebook), as_version=4)
-    cells = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
-    label = notebook if not isinstance(notebook, dict) else "the notebook"
-    if len(cells) != 1:
-        raise ValueError(f"{label}: expected exactly one cell tagged 'parameters', found {len(cells)}")
-    try:
-        tree = ast.parse(cells[0]["source"])
-    except SyntaxError as exc:
-        raise ValueError(f"{label}: the parameters cell is not valid Python: {exc}") from None
-    params: dict[str, object] = {}
-    for stmt in tree.body:
-        target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
-        if isinstance(stmt, ast.AnnAssign):
-            target = stmt.target
-        if not isinstance(target, ast.Name) or stmt.value is None:
-            raise ValueError(
-                f"{label}: the parameters cell may only assign literals to names (line {stmt.lineno})"
-            )
-        try:
-            params[target.id] = ast.literal_eval(stmt.value)
-        except ValueError:
-            raise ValueError(
-                f"{label}: parameter {target.id} must be a plain literal (line {stmt.lineno})"
-            ) from None
-    return params
-
-
-def _type_name(value) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    if isinstance(value, str):
-        return "str"
-    if value is None:
-        return "None"
-    if isinstance(value, list | tuple):
-        kinds = {_type_name(v) for v in value}
-        if kinds == {"int", "float"}:
-            kinds = {"float"}
-        return f"list[{kinds.pop()}]" if len(kinds) == 1 else "list"
-    return type(value).__name__
-
-
-def _coerce(value, expected: str):
-    """Return ``value`` converted to the ``expected`` type name, or raise ``TypeError``."""
-    got = _type_name(value)
-    if expected == "None" or got == expected:
-        return list(value) if isinstance(value, tuple) else value
-    if expected == "float" and got == "int":
-        return float(value)
-    if expected.startswith("list") and got.startswith("list"):
-        inner = expected[5:-1] if expected != "list" else None
-        if inner is None or not value:
-            return list(value)
-        return [_coerce(v, inner) for v in value]
-    raise TypeError(f"expected {expected}, got {value!r} ({got})")
-
-
-def _rule_violation(value, rule: dict) -> str | None:
-    items = value if isinstance(value, list) else [value]
-    for item in items:
-        if "choices" in rule and item not in rule["choices"]:
-            return f"must be one of {rule['choices']!r}"
-        if isinstance(item, bool) or not isinstance(item, int | float):
-            continue
-        if "min" in rule and item < rule["min"]:
-            return f"must be >= {rule['min']}"
-        if "max" in rule and item > rule["max"]:
-            return f"must be <= {rule['max']}"
-        if "gt" in rule and item <= rule["gt"]:
-            return f"must be > {rule['gt']}"
-        if "lt" in rule and item >= rule["lt"]:
-            return f"must be < {rule['lt']}"
-    return None
-
-
-def _describe(accepted: dict, rules: dict) -> str:
-    lines = []
-    for name, default in accepted.items():
-        rule = rules.get(name, {})
-        bounds = ", ".join(
-            [
-                f"{op} {rule[key]!r}"
-                for key, op in (("min", ">="), ("gt", ">"), ("max", "<="), ("lt", "<"), ("choices", "one of"))
-                if key in rule
-            ]
-            + (["path to an existing file, or empty"] if rule.get("path") else [])
-        )
-        lines.append(
-            f"  {name}: {_type_name(default)}" + (f" ({bounds})" if bounds else "") + f", default {default!r}"
-        )
-    return "\n".join(lines)
-
-
-def validate_parameters(
-    values: dict, accepted: dict, *, rules: dict | None = None, chapter: str = ""
-) -> dict:
-    """Check ``values`` against the notebook's ``accepted`` defaults and the value rules.
-
-    Returns the values converted to the defaults' types (an int given for a float
-    parameter becomes a float). Every problem is reported at once in one
-    :class:`ParameterError` that also lists the accepted parameters and types.
-
-    Examples
-    --------
-    >>> validate_parameters({"N": 100}, {"N": 400, "sigma": 1.0})
-    {'N': 100}
-    >>> validate_parameters({"N": 1, "sgima": 2}, {"N": 400, "sigma": 1.0})
-    Traceback (most recent call last):
-    ...
-    rmtlib.pipeline.runner.ParameterError: refused parameters:
-      N = 1: must be >= 2
-      unknown parameter 'sgima'
-    accepted parameters:
-      N: int (>= 2), default 400
-      sigma: float (> 0), default 1.0
-    """
-    merged_rules = {name: dict(rule) for name, rule in COMMON_RULES.items()}
-    for name, rule in (rules or {}).items():
-        merged_rules.setdefault(name, {}).update(rule)
-    problems, clean = [], {}
-    for name, value in values.items():
-        if name not in accepted:
-            problems.append(f"unknown parameter {name!r}")
-            continue
-        try:
-            value = _coerce(value, _type_name(accepted[name]))
-        except TypeError as exc:
-            problems.append(f"{name} = {value!r}: {exc}")
-            continue
-        if isinstance(value, list) and not value and accepted[name]:
-            problems.append(f"{name} = []: must not be empty")
-            continue
-        numbers = value if isinstance(value, list) else [value]
-        if any(isinstance(v, float) and not math.isfinite(v) for v in numbers):
-            problems.append(f"{name} = {value!r}: must be finite")
-            continue
-        violation = _rule_violation(value, merged_rules.get(name, {}))
-        if violation:
-            problems.append(f"{name} = {value!r}: {violation}")
-            continue
-        if merged_rules.get(name, {}).get("path") and value:
-            # a file the chapter reads: resolved here, since the kernel runs in another folder
-            path = Path(value).expanduser().resolve()
-            if not path.is_file():
-                problems.append(f"{name} = {value!r}: must name an existing file")
-                continue
-            value = str(path)
-        clean[name] = value
-    if problems:
-        head = f"refused parameters{' for ' + chapter if chapter else ''}:\n  "
-        raise ParameterError(
-            head + "\n  ".join(problems) + "\naccepted parameters:\n" + _describe(accepted, merged_rules)
-        )
-    return clean
-
-
-def parse_cli_value(text: str):
-    """Parse a command-line value as a YAML 1.2 literal (``4000`` is an int, ``[1, 2]`` a list).
-
-    Integers are decimal (``0400`` is 400, not octal 256) and ``1:30`` is a string
-    (not base 60); text that is not valid YAML is a string.
-
-    Examples
-    --------
-    >>> parse_cli_value("4000"), parse_cli_value("0.5"), parse_cli_value("rademacher")
-    (4000, 0.5, 'rademacher')
-    >>> parse_cli_value("[200, 400]"), parse_cli_value("true"), parse_cli_value("[1e-3]")
-    ([200, 400], True, [0.001])
-    >>> parse_cli_value("0400"), parse_cli_value("010"), parse_cli_value("1:30"), parse_cli_value("-1e-3")
-    (400, 10, '1:30', -0.001)
-    """
-    try:
-        return yaml12.load(text)
-    except yaml12.YamlError:
-        return text
-
-
-def parse_parameters(text: str) -> dict:
-    """Read ``--params MAPPING``: a YAML mapping inline (``'{N: 8000, seed: 3}'``) or a YAML file's path.
-
-    Values are read as ``-p`` values are (:func:`parse_cli_value`), then checked the
-    same way by :func:`resolve_parameters`. An empty text is no parameters; a name
-    given twice, YAML that does not parse and anything but a mapping of names are
-    refused with a :class:`ParameterError`.
-
-    Examples
-    --------
-    >>> parse_parameters("{N: 8000, seed: 3, theta_max: -1e-3, Ns: [100, 200]}")
-    {'N': 8000, 'seed': 3, 'theta_max': -0.001, 'Ns': [100, 200]}
-    >>> parse_parameters("")
-    {}
-    >>> parse_parameters("{N: 1, N: 2}")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    rmtlib.pipeline.runner.ParameterError: --params is not a valid YAML mapping: 'N' is given twice (...)
-    """
-    where = "--params"
-    path = Path(text)
-    if text.strip().endswith((".yml", ".yaml")) or (text.strip() and path.is_file()):
-        if not path.is_file():
-            raise FileNotFoundError(f"--params: no parameters file {text!r}")
-        where, text = f"--params {path}", path.read_text()
-    try:
-        values = yaml12.load(text, where)
-    except yaml12.YamlError as exc:
-        raise ParameterError(f"{where} is not a valid YAML mapping: {exc.detail}") from None
-    if values is None:
-        return {}
-    if not isinstance(values, dict) or not all(isinstance(name, str) for name in values):
-        raise ParameterError(
-            f"{where} must be a YAML mapping of parameter names to values, such as "
-            f"'{{N: 8000, seed: 3}}', got {values!r}"
-        )
-    return values
-
-
-def check_parameters(notebook, values: dict, *, profiles: dict | None = None) -> dict:
-    """Validate ``values`` for ``notebook``: the one check of ``run``, ``book`` and notebook sweeps.
-
-    Names and types come from the notebook's ``parameters`` cell
-    (:func:`notebook_parameters`), value rules from :data:`COMMON_RULES` and the
-    chapter's ``rules`` in ``profiles.yml`` (:func:`chapter_profiles`). Returns the
-    values converted to the defaults' types; raises :class:`ParameterError`.
-    """
-    rules = chapter_profiles(notebook, profiles).get("rules")
-    accepted = notebook_parameters(notebook)
-    return validate_parameters(values, accepted, rules=rules, chapter=chapter_name(notebook))
-
-
-def resolve_parameters(
-    notebook, *, profile: str | None = "full", overrides: dict | None = None, profiles: dict | None = None
-) -> dict:
-    """Return the validated parameters for running ``notebook``: profile values, then overrides.
-
-    ``profiles`` defaults to the ``profiles.yml`` next to the notebook; with
-    ``profile=None`` only the overrides are applied on top of the notebook's defaults.
-    Either way the values pass :func:`check_parameters`.
-    """
-    chapter = chapter_name(notebook)
-    block = chapter_profiles(notebook, profiles, required=profile is not None)
-    if profile is not None:
-        if profile not in PROFILE_NAMES:
-            raise ParameterError(f"profile must be one of {list(PROFILE_NAMES)}, got {profile!r}")
-        if profile not in block:
-            raise ParameterError(
-                f"profiles.yml has no '{profile}' profile for {chapter}; add one "
-                f"(e.g. {chapter}: {{{profile}: {{N: 400, seed: 1}}}}) or choose another profile"
-            )
-    values = {**(block.get(profile) or {} if profile else {}), **(overrides or {})}
-    return check_parameters(notebook, values, profiles=profiles)
 
 
 # --------------------------------------------------------------------------- hashing and versions
@@ -573,6 +217,46 @@ def kernel_environment(notebook, figures_dir, profile: str | None) -> dict[str, 
     }
 
 
+def kernel_manager_class():
+    """The kernel manager of the chapters' kernels: IPC sockets in Jupyter's runtime folder.
+
+    A chapter's kernel talks only to the process that started it, on the same machine; over
+    local (IPC) sockets, rather than unencrypted TCP, the kernel has nothing to warn about
+    ("Kernel is running over TCP without encryption"). Where IPC sockets are not available
+    (Windows), the default TCP transport is kept.
+    """
+    from jupyter_client import AsyncKernelManager
+
+    if os.name == "nt":
+        return AsyncKernelManager
+    return _ipc_kernel_manager()
+
+
+#: Unix socket paths hold at most 107 bytes; the kernel's sockets add a port number ("-12345").
+_LONGEST_SOCKET_PATH = 100
+
+
+@functools.cache
+def _ipc_kernel_manager():
+    import uuid
+
+    from jupyter_client import AsyncKernelManager
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    class IpcKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            runtime = Path(jupyter_runtime_dir())
+            connection_file = str(runtime / f"kernel-rmtlib-{uuid.uuid4().hex[:12]}.json")
+            sockets = connection_file.removesuffix(".json") + "-ipc"
+            if len(sockets.encode()) > _LONGEST_SOCKET_PATH:  # too long for a Unix socket: keep TCP
+                return
+            runtime.mkdir(parents=True, exist_ok=True)
+            self.transport, self.connection_file, self.ip = "ipc", connection_file, sockets
+
+    return IpcKernelManager
+
+
 @contextlib.contextmanager
 def _environment(variables: dict[str, str]):
     saved = {name: os.environ.get(name) for name in variables}
@@ -646,6 +330,10 @@ def execute(
                 cwd=str(notebook.parent),
                 progress_bar=progress_bar,
                 log_output=False,
+                kernel_manager_class=kernel_manager_class(),
+                # once the cells ran (or on Ctrl-C) the kernel has nothing left to do: stop it at once,
+                # rather than let it answer a request on sockets already closed (a traceback on stderr)
+                shutdown_kernel="immediate",
             )
     except PapermillExecutionError as exc:
         running.replace(failed)

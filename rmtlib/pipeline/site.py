@@ -19,11 +19,13 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import copy
 import multiprocessing
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -31,9 +33,11 @@ from pathlib import Path
 import yaml
 
 from .._validation import check_int
-from ..run import NOTEBOOKS_DIR, PROFILE_NAMES
-from . import runner as _run
+from ..profiles import NOTEBOOKS_DIR, PROFILE_NAMES, code_span
+from . import files, runner
 from .fingerprint import markdown_table
+from .parameters import chapter_name, chapter_profiles, resolve_parameters
+from .signals import Terminated
 
 __all__ = [
     "BookError",
@@ -53,6 +57,8 @@ KEY_FIGURE = "key_figure.png"
 RUNS_TABLE_MARKER = "<!-- runs-table -->"
 #: Each profile's site folder under ``_build/``: see :func:`site_dir`.
 SITE_DIRS = {"full": "html", "ci": "html-ci"}
+#: The lock file of a book build, in ``_build/``: one build at a time per checkout.
+BOOK_LOCK = ".book.lock"
 _MATHJAX_FILES = ("tex-mml-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions")
 
 
@@ -106,7 +112,7 @@ def _cached(output: Path, figures: Path, digest: str, log):
 
     if not output.is_file():
         return None
-    chapter = _run.chapter_name(output)
+    chapter = chapter_name(output)
     try:
         nb = nbformat.read(str(output), as_version=4)
     except Exception as exc:  # a truncated or hand-broken file: execute again
@@ -117,7 +123,7 @@ def _cached(output: Path, figures: Path, digest: str, log):
     if record.get("content_hash") != digest:
         return None
     stored = record.get("outputs_hash")  # absent: written before outputs were hashed
-    if stored != _run.outputs_hash(nb):
+    if stored != runner.outputs_hash(nb):
         if stored is not None:
             log(f"[book] {chapter}: the outputs of {output} changed after it was executed; executing again")
         return None
@@ -129,23 +135,34 @@ def _cached(output: Path, figures: Path, digest: str, log):
 def _execute_one(job: dict) -> tuple[float | None, str | None]:
     """Execute one chapter (in a worker process); return its runtime or the error message."""
     try:
-        nb = _run.execute(**job, progress_bar=False)
-    except _run.NotebookExecutionError as exc:
+        nb = runner.execute(**job, progress_bar=False)
+    except runner.NotebookExecutionError as exc:
         return None, str(exc)
     return nb.metadata["rmtlib"]["runtime_s"], None
+
+
+def _init_chapter_worker() -> None:
+    """A chapter worker leaves Ctrl-C to the book command, which stops it with SIGTERM (raised as
+    :class:`~rmtlib.pipeline.signals.Terminated`, so the runner removes the unfinished notebook)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _terminated)
+
+
+def _terminated(signum, frame):
+    raise Terminated(signum)
 
 
 def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Path, log, jobs: int) -> dict:
     failures, todo, executed = [], {}, {}
     for notebook in notebooks:
-        chapter = _run.chapter_name(notebook)
+        chapter = chapter_name(notebook)
         try:
-            block = _run.chapter_profiles(notebook, required=True)
-            parameters = _run.resolve_parameters(notebook, profile=profile)
+            block = chapter_profiles(notebook, required=True)
+            parameters = resolve_parameters(notebook, profile=profile)
         except (ValueError, TypeError, FileNotFoundError) as exc:
             failures.append(f"{chapter}: {exc}")
             continue
-        digest = _run.content_hash(notebook, parameters, block)
+        digest = runner.content_hash(notebook, parameters, block)
         output, figures = cache / f"{chapter}.ipynb", cache / "figures" / chapter
         executed[notebook] = _cached(output, figures, digest, log)
         if executed[notebook] is not None:
@@ -163,17 +180,26 @@ def _execute_chapters(root: Path, notebooks: list[Path], profile: str, cache: Pa
     # Chapters run in separate kernels with one BLAS thread each, so they run side by side,
     # `jobs` at a time (one per core by default).
     jobs = max(1, min(jobs, len(todo)))
-    with concurrent.futures.ProcessPoolExecutor(
-        jobs, mp_context=multiprocessing.get_context("spawn")
-    ) as pool:
+    pool = concurrent.futures.ProcessPoolExecutor(
+        jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_chapter_worker
+    )
+    finished = False
+    try:
         futures = {pool.submit(_execute_one, job): notebook for notebook, job in todo.items()}
         for future in concurrent.futures.as_completed(futures):
-            chapter = _run.chapter_name(futures[future])
+            chapter = chapter_name(futures[future])
             runtime, error = future.result()
             if error:
                 failures.append(error)
             else:
                 log(f"[book] {chapter}: done in {runtime:.1f} s")
+        finished = True
+    finally:
+        if not finished:  # Ctrl-C or SIGTERM: each worker removes its unfinished notebook and stops
+            for process in list(getattr(pool, "_processes", {}).values()):
+                with contextlib.suppress(OSError):
+                    process.terminate()
+        pool.shutdown(wait=True, cancel_futures=not finished)
     if failures:
         raise BookError("chapters failed, the book was not built:\n- " + "\n- ".join(failures))
     import nbformat
@@ -190,7 +216,7 @@ def _unpublishable(notebook: Path, nb) -> list[str]:
     """What keeps an executed chapter off the site: a failed verdict, output on stderr."""
     from ..verdict import read_verdicts
 
-    chapter = _run.chapter_name(notebook)
+    chapter = chapter_name(notebook)
     problems = [
         f"{chapter}: verdict {v.theorem} {v.quantity!r} failed: a failed verdict is never published"
         for v in read_verdicts(nb)
@@ -249,7 +275,7 @@ def _status_page(executed: dict, profile: str) -> str:
 
     summary, sections = [], []
     for notebook, nb in executed.items():
-        chapter = _run.chapter_name(notebook)
+        chapter = chapter_name(notebook)
         verdicts = read_verdicts(nb)
         runtime = nb.metadata.get("rmtlib", {}).get("runtime_s")
         passed = sum(v.passed for v in verdicts)
@@ -297,13 +323,13 @@ def _status_page(executed: dict, profile: str) -> str:
 def _runs_table(executed: dict) -> str:
     rows, versions = [], {}
     for notebook, nb in executed.items():
-        chapter = _run.chapter_name(notebook)
+        chapter = chapter_name(notebook)
         record = nb.metadata["rmtlib"]
         versions = record.get("packages", versions)
         params = ", ".join(f"{k}={v!r}" for k, v in record["parameters"].items())
         rows.append(
             f"| [{chapter}](../{NOTEBOOKS_DIR}/{chapter}.ipynb) | `{record['profile']}` "
-            f"| `{_md_cell(params)}` "
+            f"| {code_span(_md_cell(params))} "
             f"| {record['runtime_s']:.1f} | {record['packages'].get('rmtlib', '?')} "
             f"| `{record['content_hash'][:12]}` | {record['executed_at']} |"
         )
@@ -322,7 +348,7 @@ def _runs_table(executed: dict) -> str:
         "### The environment fingerprint of this build",
         "",
         markdown_table(
-            {_run.chapter_name(n): nb.metadata["rmtlib"].get("fingerprint") for n, nb in executed.items()}
+            {chapter_name(n): nb.metadata["rmtlib"].get("fingerprint") for n, nb in executed.items()}
         ),
     ]
     return "\n".join(out)
@@ -356,19 +382,64 @@ def _copy_mathjax(root: Path, staging: Path, log) -> None:
             shutil.copy2(source / item, target / item)
 
 
+#: Output formats whose text is shown on a page (images and widgets are data, not text).
+_TEXT_FORMATS = ("text/plain", "text/html", "text/markdown", "text/latex", "application/javascript")
+
+
+def _page_texts(nb):
+    """Every text of ``nb`` that reaches a reader: metadata strings, cell sources, text outputs,
+    tracebacks; never base64 image data."""
+
+    def strings(value):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+
+    yield from strings(nb.metadata)
+    for cell in nb.cells:
+        yield from strings(cell.get("source", ""))
+        yield from strings(cell.get("metadata", {}))
+        for output in cell.get("outputs", []):
+            yield from strings(output.get("text", ""))
+            yield from strings(output.get("traceback", []))
+            yield from strings(output.get("evalue", ""))
+            for kind in _TEXT_FORMATS:
+                yield from strings(output.get("data", {}).get(kind, ""))
+
+
+def local_path_pattern(local: str) -> re.Pattern:
+    r"""A regular expression finding ``local`` as a path: not inside a longer name or another path.
+
+    Examples
+    --------
+    >>> pattern = local_path_pattern("/w")
+    >>> [bool(pattern.search(t)) for t in ("cd /w", "'/w/book'", "/work", "a/w", "x/w/y", "http://h/w")]
+    [True, True, False, False, False, False]
+    """
+    return re.compile(r"(?<![\w./~-])" + re.escape(local.rstrip("/")) + r"(?![\w.-])")
+
+
 def _without_local_paths(nb, root: Path):
-    """A copy of ``nb`` without papermill's input and output paths; refuses any other path of ``root``."""
+    """A copy of ``nb`` without papermill's input and output paths; refuses any other path of ``root``
+    or of the home folder in a text a reader sees (:func:`local_path_pattern`)."""
     nb = copy.deepcopy(nb)
     for key in ("input_path", "output_path"):
         nb.metadata.get("papermill", {}).pop(key, None)
-    import nbformat
-
-    text = nbformat.writes(nb)
-    for local in {str(root), str(Path.home())}:
-        if local != "/" and local in text:
-            line = next(line.strip() for line in text.splitlines() if local in line)
-            chapter = nb.metadata.get("rmtlib", {}).get("chapter", "a chapter")
-            raise BookError(f"{chapter}: the executed notebook names a local path ({line[:160]}); remove it")
+    patterns = [local_path_pattern(local) for local in {str(root), str(Path.home())} if local != "/"]
+    for text in _page_texts(nb):
+        for pattern in patterns:
+            found = pattern.search(text)
+            if found:
+                line = next(line.strip() for line in text.splitlines() if pattern.search(line))
+                chapter = nb.metadata.get("rmtlib", {}).get("chapter", "a chapter")
+                raise BookError(
+                    f"{chapter}: the executed notebook names a local path ({line[:160]}); remove it"
+                )
     return nb
 
 
@@ -537,11 +608,16 @@ def build_book(root=".", *, profile: str = "full", jobs: int | None = None, log=
     for required in ("_config.yml", "_toc.yml", "book", f"{NOTEBOOKS_DIR}/profiles.yml"):
         if not (root / required).exists():
             raise BookError(f"{root} has no {required}: run the book command from the repository root")
-    entries = toc_entries(yaml.safe_load((root / "_toc.yml").read_text()))
-    notebooks = _notebooks(root, entries)
-    cache = root / "_build" / "executed" / profile
     jobs = len(os.sched_getaffinity(0)) if jobs is None else check_int(jobs, "jobs", minimum=1)
-    executed = _execute_chapters(root, notebooks, profile, cache, log, jobs)
-    staging = root / "_build" / "source"
-    _assemble(root, staging, executed, cache, profile, log)
-    return _render(root, staging, profile, log)
+    (root / "_build").mkdir(exist_ok=True)
+    busy = (
+        f"another book build is running in {root}: wait for it to finish (one build at a time per checkout)"
+    )
+    with files.exclusive(root / "_build" / BOOK_LOCK, busy):  # the staging folder is shared by profiles
+        entries = toc_entries(yaml.safe_load((root / "_toc.yml").read_text()))
+        notebooks = _notebooks(root, entries)
+        cache = root / "_build" / "executed" / profile
+        executed = _execute_chapters(root, notebooks, profile, cache, log, jobs)
+        staging = root / "_build" / "source"
+        _assemble(root, staging, executed, cache, profile, log)
+        return _render(root, staging, profile, log)

@@ -22,7 +22,8 @@ the verdicts it records (:func:`rmtlib.verdict.read_verdicts`).
 
 The modules: :mod:`~.config` (read and check a configuration, list its tasks),
 :mod:`~.seeds` (task keys and generators), :mod:`~.worker` (run one task),
-:mod:`~.store` (the SQLite store, :func:`load_results`), :mod:`~.executors`
+:mod:`~.store` (the SQLite store; its reader :func:`load_results` is
+:mod:`rmtlib.sweep_results`, which chapters import), :mod:`~.executors`
 (local processes or Dask, :func:`run_sweep`), :mod:`~.cli` (``python -m rmtlib sweep``).
 
 :func:`run_sweep` runs every task not yet finished in the store, on local
@@ -40,14 +41,19 @@ executor, the number of workers or the order of completion.
 
 from __future__ import annotations
 
-from .config import SweepConfig, SweepConfigError, Task, load_config
-from .executors import SweepSummary, run_sweep
+from ...sweep_results import StoreFormatError, load_results
+from .config import MAX_TASKS, SweepConfig, SweepConfigError, Task, load_config
+from .executors import SweepInterrupted, SweepSummary, run_sweep
 from .seeds import task_rng
-from .store import load_results
+from .store import StoreError
 
 __all__ = [
+    "MAX_TASKS",
+    "StoreError",
+    "StoreFormatError",
     "SweepConfig",
     "SweepConfigError",
+    "SweepInterrupted",
     "SweepSummary",
     "Task",
     "load_config",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
-import threading
+import warnings
 
+from ..signals import Terminated, interrupts_raise
 from .config import SweepConfigError
-from .executors import run_sweep
+from .executors import SweepInterrupted, run_sweep
+from .store import StoreError
 
 __all__ = ["add_parser", "run_from_args"]
 
@@ -56,28 +59,30 @@ def run_from_args(args: argparse.Namespace) -> int:
     """Run the sweep that ``args`` describe.
 
     Returns the exit status: 0 if every task finished, 1 if some failed, 2 when
-    the sweep could not start (the message goes to stderr), 128 + the signal
-    number when interrupted by Ctrl-C (SIGINT) or SIGTERM.
+    the sweep could not start, 3 when the store could not be written mid-sweep (disk
+    full: the rows recorded are intact), 128 + the signal number when interrupted by
+    Ctrl-C (SIGINT) or SIGTERM. Messages and warnings are one line each on stderr.
     """
-    previous = signal.getsignal(signal.SIGTERM)
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
     try:
-        summary = run_sweep(
-            args.config,
-            store=args.store,
-            workers=args.workers,
-            scheduler=args.scheduler,
-            local_cluster=args.local_cluster,
-            connect_timeout=args.connect_timeout,
-            progress=not args.no_progress,
-        )
+        with interrupts_raise(), _one_line_warnings():
+            summary = run_sweep(
+                args.config,
+                store=args.store,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                local_cluster=args.local_cluster,
+                connect_timeout=args.connect_timeout,
+                progress=not args.no_progress,
+            )
     except SweepConfigError as exc:
         print(f"rmtlib sweep: error: {exc}", file=sys.stderr)
         return 2
-    except (KeyboardInterrupt, _Terminated) as exc:
-        signum = exc.signum if isinstance(exc, _Terminated) else signal.SIGINT
-        recorded = getattr(exc, "recorded_tasks", 0)
+    except StoreError as exc:
+        print(f"rmtlib sweep: error: {exc}", file=sys.stderr)
+        return 3
+    except (KeyboardInterrupt, Terminated) as exc:  # SweepInterrupted, or a signal before the tasks ran
+        signum = exc.signum if isinstance(exc, SweepInterrupted | Terminated) else signal.SIGINT
+        recorded = exc.recorded if isinstance(exc, SweepInterrupted) else 0
         kept = (
             f"the {recorded} task(s) that finished are in the store"
             if recorded
@@ -89,18 +94,20 @@ def run_from_args(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 128 + signum
-    finally:
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, previous)
     print(summary.to_text())
     return 1 if summary.failed else 0
 
 
-class _Terminated(Exception):
-    def __init__(self, signum: int):
-        super().__init__(f"terminated by signal {signum}")
-        self.signum = signum
+@contextlib.contextmanager
+def _one_line_warnings():
+    """Show warnings (more workers than cores...) as one line each, without the source location."""
+    previous = warnings.showwarning
 
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"rmtlib sweep: warning: {message}", file=sys.stderr)
 
-def _terminate(signum, frame):
-    raise _Terminated(signum)
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = previous

@@ -8,16 +8,20 @@ import inspect
 import itertools
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from ... import _yaml12 as yaml12
 from ..._validation import check_int
-from ...run import profiles_file
-from ..runner import ParameterError, check_parameters, notebook_parameters
+from ...profiles import profiles_file
+from ..parameters import ParameterError, check_parameters, notebook_parameters
 from .seeds import canonical_json, task_key
 
-__all__ = ["SweepConfig", "SweepConfigError", "Task", "load_config"]
+__all__ = ["MAX_TASKS", "SweepConfig", "SweepConfigError", "Task", "load_config"]
+
+#: The most tasks (grid points x replicates) one sweep may hold. A store holds about 1 kB per
+#: task, so this is some 10 GB of rows; a larger configuration is refused before anything runs.
+MAX_TASKS = 10_000_000
 
 _CONFIG_KEYS = ("name", "experiment", "notebook", "seed", "replicates", "fixed", "grid", "store", "kernel")
 _SIMPLE_TYPES = {"int": int, "float": float, "str": str, "bool": bool}
@@ -55,15 +59,19 @@ class SweepConfig:
     kernel: str | None = None
     notebook_files: dict | None = dataclasses.field(default=None, repr=False)
 
-    def tasks(self) -> list[Task]:
-        """All tasks, grid points in the order of the config, replicates innermost."""
+    @property
+    def task_count(self) -> int:
+        """The number of tasks: grid points times replicates (at most :data:`MAX_TASKS`)."""
+        return math.prod(len(values) for values in self.grid.values()) * self.replicates
+
+    def tasks(self) -> Iterator[Task]:
+        """Every task, one at a time (never a list): grid points in the order of the config,
+        replicates innermost."""
         names = list(self.grid)
-        tasks = []
         for values in itertools.product(*(self.grid[name] for name in names)):
             params = {**self.fixed, **dict(zip(names, values, strict=True))}
             for replicate in range(self.replicates):
-                tasks.append(Task(task_key(self.target, self.seed, params, replicate), params, replicate))
-        return tasks
+                yield Task(task_key(self.target, self.seed, params, replicate), params, replicate)
 
     def as_json(self) -> str:
         """The configuration as canonical JSON (recorded with each run in the store)."""
@@ -105,8 +113,8 @@ def load_config(config) -> SweepConfig:
     --------
     >>> cfg = load_config({"experiment": "rmtlib.experiments.sweep_examples:timed_draw", "seed": 1,
     ...                    "fixed": {"delay": 0}, "grid": {"value": [1, 2]}, "replicates": 2})
-    >>> [(t.params, t.replicate) for t in cfg.tasks()][:2]
-    [({'delay': 0.0, 'value': 1.0}, 0), ({'delay': 0.0, 'value': 1.0}, 1)]
+    >>> [(t.params, t.replicate) for t in cfg.tasks()][:2], cfg.task_count
+    ([({'delay': 0.0, 'value': 1.0}, 0), ({'delay': 0.0, 'value': 1.0}, 1)], 4)
     >>> load_config({"experiment": "rmtlib.experiments.sweep_examples:timed_draw", "seed": 1,
     ...              "grid": {"delay": [0], "hue": ["red"]}})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -138,7 +146,9 @@ def load_config(config) -> SweepConfig:
     if not isinstance(name, str) or not name.strip():
         raise SweepConfigError(f"{where}: name must be a non-empty string, got {name!r}")
     seed = checked(check_int, data.get("seed"), "seed (the sweep seed)", where=where, minimum=0)
-    replicates = checked(check_int, data.get("replicates", 1), "replicates", where=where, minimum=1)
+    replicates = checked(
+        check_int, data.get("replicates", 1), "replicates", where=where, minimum=1, maximum=MAX_TASKS
+    )
     fixed = _mapping(data.get("fixed", {}), f"{where}: fixed")
     grid = _mapping(data.get("grid", {}), f"{where}: grid")
     for key, values in grid.items():
@@ -148,6 +158,12 @@ def load_config(config) -> SweepConfig:
             raise SweepConfigError(f"{where}: grid.{key} is empty, so the grid has no points")
     for key, value in [*fixed.items(), *((k, v) for k, vs in grid.items() for v in vs)]:
         _check_plain_value(value, f"{where}: {key}")
+    count = math.prod(len(values) for values in grid.values()) * replicates
+    if count > MAX_TASKS:
+        raise SweepConfigError(
+            f"{where}: the grid times the replicates makes {count:.3g} tasks, more than one sweep may "
+            f"hold ({MAX_TASKS:,}): split it into several sweeps"
+        )
     both = sorted(set(fixed) & set(grid))
     if both:
         raise SweepConfigError(f"{where}: {', '.join(both)} appear(s) in both fixed and grid")
@@ -174,8 +190,9 @@ def load_config(config) -> SweepConfig:
     fixed, grid = _check_against_target(target, accepted, reserved, fixed, grid)
     if kind == "notebook":
         fixed, grid = _check_notebook_values(base / data["notebook"], fixed, grid, where)
-    if len(set(map(canonical_json, itertools.product(*grid.values())))) != math.prod(map(len, grid.values())):
-        dup = next(k for k, vs in grid.items() if len(set(map(canonical_json, vs))) != len(vs))
+    # the product repeats a point exactly when one list repeats a value: check the lists, not the product
+    dup = next((k for k, vs in grid.items() if len(set(map(canonical_json, vs))) != len(vs)), None)
+    if dup is not None:
         raise SweepConfigError(f"{where}: grid.{dup} lists the same value twice")
     return SweepConfig(
         name=name,
@@ -282,7 +299,7 @@ def _expected_type(annotation, default):
 def _resolve_notebook(spec, base: Path) -> tuple[str, dict, dict]:
     """Return the notebook's identity, its parameters, and the files a worker needs to run it.
 
-    The parameters are read by the runner's parser (:func:`rmtlib.pipeline.runner.notebook_parameters`),
+    The parameters are read by the runner's parser (:func:`rmtlib.pipeline.parameters.notebook_parameters`),
     the same as for ``python -m rmtlib run``.
     """
     if not isinstance(spec, str) or not spec:
@@ -313,7 +330,7 @@ def _check_notebook_values(notebook: Path, fixed: dict, grid: dict, where: str) 
     """Check every value as ``python -m rmtlib run -p`` does, before anything runs.
 
     Each fixed value and each value of each grid list passes
-    :func:`rmtlib.pipeline.runner.check_parameters` (types, common rules, the chapter's
+    :func:`rmtlib.pipeline.parameters.check_parameters` (types, common rules, the chapter's
     rules in ``profiles.yml``); returns them converted to the parameters' types.
     """
     try:

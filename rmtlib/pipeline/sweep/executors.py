@@ -3,20 +3,40 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import logging
 import os
+import signal
 import socket
 import time
 import uuid
+import warnings
 from collections import Counter
 from pathlib import Path
 
 from ..._validation import check_int, check_real
-from ...progress import progress_bar
-from .config import SweepConfig, SweepConfigError, checked, load_config
+from ..progress import progress_bar
+from ..signals import Terminated
+from .config import SweepConfig, SweepConfigError, Task, checked, load_config
 from .store import Store
 from .worker import execute, init_local_worker, utc_now
 
-__all__ = ["SweepSummary", "run_sweep"]
+__all__ = ["SweepInterrupted", "SweepSummary", "run_sweep"]
+
+#: Tasks whose keys are looked up in the store at once (to skip the finished ones).
+_LOOKUP_BATCH = 512
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) or SIGTERM stopped a sweep: ``recorded`` tasks of this run are in the store.
+
+    A ``KeyboardInterrupt``, so that an interrupted sweep in a notebook reads as an interrupt.
+    """
+
+    def __init__(self, recorded: int, signum: int):
+        super().__init__(f"sweep interrupted by {signal.Signals(signum).name}: {recorded} task(s) recorded")
+        self.recorded = recorded
+        self.signum = signum
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,7 +88,10 @@ def _probe(address: str, timeout: float) -> None:
             f"scheduler address {address!r} is not of the form tcp://HOST:PORT ({exc})"
         ) from None
     if protocol not in ("tcp", "tls"):
-        return
+        raise SweepConfigError(
+            f"scheduler address {address!r}: rmtlib sweeps reach a Dask scheduler over tcp:// or tls:// "
+            f"(not {protocol}://)"
+        )
     deadline = time.monotonic() + timeout
     try:
         connection = socket.create_connection((host, port), timeout=timeout)
@@ -80,16 +103,32 @@ def _probe(address: str, timeout: float) -> None:
     with connection:
         if protocol == "tls":  # the client speaks first in TLS
             return
-        connection.settimeout(max(deadline - time.monotonic(), 0.1))
-        try:
-            greeted = bool(connection.recv(1))
-        except OSError:
-            greeted = False
-    if not greeted:
+        greeting = b""
+        while len(greeting) < 8 and (left := deadline - time.monotonic()) > 0:
+            connection.settimeout(left)
+            try:
+                chunk = connection.recv(8 - len(greeting))
+            except OSError:
+                break
+            if not chunk:
+                break
+            greeting += chunk
+    if len(greeting) < 8:
         raise SweepConfigError(
             f"something listens at {address} but it did not answer as a Dask scheduler within "
             f"{timeout:g} s: check the address and port (`dask scheduler` prints them)"
         )
+    # A Dask comm opens with the size of its first message as 8 bytes, little-endian: a small
+    # number. Text (an SSH or SMTP banner) read that way is astronomically large.
+    if int.from_bytes(greeting, "little") > _LARGEST_HANDSHAKE:
+        raise SweepConfigError(
+            f"the server at {address} is not a Dask scheduler (it greets with {greeting!r}): "
+            "check the address and port (`dask scheduler` prints them)"
+        )
+
+
+#: The largest size of a Dask scheduler's first message the probe accepts (bytes).
+_LARGEST_HANDSHAKE = 2**26
 
 
 def _connect(scheduler: str, timeout: float):
@@ -114,9 +153,11 @@ def _connect(scheduler: str, timeout: float):
     return client
 
 
-def _run_local(specs: list[dict], workers: int, on_result) -> None:
+def _run_local(specs, workers: int, on_result) -> None:
+    """Run ``specs`` (an iterator) on ``workers`` processes, keeping at most two tasks per worker
+    submitted, so that memory stays bounded and rows are recorded from the first finished task on."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("spawn")
@@ -124,15 +165,22 @@ def _run_local(specs: list[dict], workers: int, on_result) -> None:
     executor = ProcessPoolExecutor(
         workers, mp_context=context, initializer=init_local_worker, initargs=(cancel,)
     )
+    in_flight: dict = {}
     finished = False
     try:
-        futures = {executor.submit(execute, spec): spec for spec in specs}
-        for future in as_completed(futures):
-            try:
-                row = future.result()
-            except BrokenProcessPool:
-                row = _lost_row(futures[future], f"BrokenProcessPool: {_BROKEN_POOL_HINT}")
-            on_result(row)
+        while True:
+            for spec in itertools.islice(specs, 2 * workers - len(in_flight)):
+                in_flight[executor.submit(execute, spec)] = spec
+            if not in_flight:
+                break
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                spec = in_flight.pop(future)
+                try:
+                    row = future.result()
+                except BrokenProcessPool:
+                    row = _lost_row(spec, f"BrokenProcessPool: {_BROKEN_POOL_HINT}")
+                on_result(spec, row)
         finished = True
     finally:
         if not finished:  # interrupted: stop the workers now, drop what is in flight
@@ -146,25 +194,36 @@ _BROKEN_POOL_HINT = (
 )
 
 
-def _run_dask(client, specs: list[dict], on_result) -> None:
+def _run_dask(client, specs, on_result) -> None:
+    """Run ``specs`` (an iterator) on the cluster, keeping at most two tasks per worker thread
+    submitted (at least 8)."""
     from distributed import as_completed
 
     token = uuid.uuid4().hex[:8]  # fresh keys: never collide with a cancelled earlier run
-    futures = {
-        client.submit(execute, spec, key=f"rmtlib-sweep-{spec['key']}-{token}"): spec for spec in specs
-    }
+    window = max(8, 2 * sum(client.nthreads().values()))
+    in_flight: dict = {}
+
+    def submit(spec):
+        future = client.submit(execute, spec, key=f"rmtlib-sweep-{spec['key']}-{token}")
+        in_flight[future] = spec
+        return future
+
     finished = False
     try:
-        for future in as_completed(futures, loop=client.loop):
+        pending = as_completed([submit(spec) for spec in itertools.islice(specs, window)], loop=client.loop)
+        for future in pending:
+            spec = in_flight.pop(future)
             try:
                 row = future.result()
             except Exception as exc:  # e.g. KilledWorker: the task took its worker down
-                row = _lost_row(futures[future], f"{type(exc).__name__}: {exc}")
-            on_result(row)
+                row = _lost_row(spec, f"{type(exc).__name__}: {exc}")
+            on_result(spec, row)
+            for spec in itertools.islice(specs, window - len(in_flight)):
+                pending.add(submit(spec))
         finished = True
     finally:
         if not finished:
-            client.cancel(list(futures))
+            client.cancel(list(in_flight))
 
 
 def _lost_row(spec: dict, error: str) -> dict:
@@ -264,7 +323,6 @@ def run_sweep(
     connect_timeout = checked(check_real, connect_timeout, "connect_timeout", positive=True)
     if scheduler is not None and not isinstance(scheduler, str):
         raise SweepConfigError(f"scheduler must be an address such as tcp://HOST:PORT, got {scheduler!r}")
-    tasks = config.tasks()
     store_path = Path(store) if store is not None else config.store or Path(f"{config.name}.sqlite")
 
     client = cluster = None
@@ -274,12 +332,20 @@ def run_sweep(
     elif local_cluster is not None:
         from distributed import Client, LocalCluster
 
+        cores = _usable_cores()
+        if local_cluster > cores:
+            warnings.warn(
+                f"local_cluster={local_cluster} starts more workers than the {cores} usable core(s): "
+                "they share the cores and the sweep runs slower, not faster",
+                stacklevel=2,
+            )
         cluster = LocalCluster(
             n_workers=local_cluster,
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
+            silence_logs=logging.CRITICAL,
         )
         client = Client(cluster, set_as_default=False)
         executor = f"Dask LocalCluster ({local_cluster} workers)"
@@ -287,49 +353,72 @@ def run_sweep(
         db = Store(store_path)
         try:
             db.bind(config)
-            return _run(config, tasks, db, executor if client else None, client, workers, progress)
+            return _run(config, db, executor if client else None, client, workers, progress)
         finally:
             db.close()
     finally:
+        _close_quietly(client, cluster)
+
+
+def _usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _close_quietly(client, cluster) -> None:
+    """Close the Dask client and cluster without the connection-closed tracebacks of their shutdown."""
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
         if client is not None:
             client.close()
         if cluster is not None:
             cluster.close()
+    finally:
+        quiet.setLevel(level)
 
 
-def _run(config, tasks, db, dask_executor, client, workers, progress) -> SweepSummary:
+def _pending(config: SweepConfig, db: Store, on_skip):
+    """Yield the spec of each task the store does not hold finished, looking keys up in batches:
+    tasks are made as they are submitted, never listed whole."""
+    tasks = config.tasks()
+    while batch := list(itertools.islice(tasks, _LOOKUP_BATCH)):
+        finished = db.finished(config, [task.key for task in batch])
+        for task in batch:
+            if task.key in finished:
+                on_skip()
+                continue
+            yield {
+                "key": task.key,
+                "kind": config.kind,
+                "target": config.target,
+                "params": task.params,
+                "seed": config.seed,
+                "replicate": task.replicate,
+                "notebook_files": config.notebook_files,
+                "kernel": config.kernel,
+            }
+
+
+def _run(config, db, dask_executor, client, workers, progress) -> SweepSummary:
     t0 = time.perf_counter()
-    finished = db.finished_keys()
-    todo = [task for task in tasks if task.key not in finished]
-    if not todo:
-        executor = "no workers (nothing left to run)"
-    elif dask_executor is None:
-        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        workers = max(1, min(workers or usable, len(todo)))
+    total = config.task_count
+    if dask_executor is None:
+        workers = max(1, min(workers or _usable_cores(), total))
         executor = f"{workers} local process{'es' if workers > 1 else ''}"
     else:
         executor = dask_executor
     run_id = db.start_run(config, executor)
-    by_key = {task.key: task for task in todo}
-    specs = [
-        {
-            "key": task.key,
-            "kind": config.kind,
-            "target": config.target,
-            "params": task.params,
-            "seed": config.seed,
-            "replicate": task.replicate,
-            "notebook_files": config.notebook_files,
-            "kernel": config.kernel,
-        }
-        for task in todo
-    ]
     counts = Counter()
     failures = []
-    bar = progress_bar(total=len(todo), desc=config.name, unit="task", enabled=progress and bool(todo))
+    bar = progress_bar(total=total, desc=config.name, unit="task", enabled=progress)
 
-    def on_result(row):
-        task = by_key[row["task_key"]]
+    def on_skip():
+        counts["skipped"] += 1
+        bar.update()
+
+    def on_result(spec, row):
+        task = Task(spec["key"], spec["params"], spec["replicate"])
         db.record(config, task, row, run_id)
         counts[row["status"]] += 1
         if row["status"] == "failed":
@@ -337,24 +426,31 @@ def _run(config, tasks, db, dask_executor, client, workers, progress) -> SweepSu
             bar.set_postfix(failed=counts["failed"])
         bar.update()
 
+    specs = _pending(config, db, on_skip)
+    interrupted = None
     try:
-        if todo and client is not None:
+        if client is not None:
             _run_dask(client, specs, on_result)
-        elif todo:
+        else:
             _run_local(specs, workers, on_result)
-    except BaseException as exc:  # Ctrl-C, SIGTERM: the command line says how many tasks it kept
-        exc.recorded_tasks = counts["done"] + counts["failed"]
-        raise
+    except KeyboardInterrupt:
+        interrupted = signal.SIGINT
+    except Terminated as exc:
+        interrupted = exc.signum
     finally:
         bar.close()
-        db.finish_run(run_id, counts["done"], len(tasks) - len(todo), counts["failed"])
+        if not counts["done"] + counts["failed"] and interrupted is None:
+            executor = "no workers (nothing left to run)"
+        db.finish_run(run_id, executor, counts["done"], counts["skipped"], counts["failed"])
+    if interrupted is not None:  # the command line says how many tasks it kept
+        raise SweepInterrupted(counts["done"] + counts["failed"], interrupted) from None
     return SweepSummary(
         name=config.name,
         store=db.path,
         executor=executor,
-        total=len(tasks),
+        total=total,
         done=counts["done"],
-        skipped=len(tasks) - len(todo),
+        skipped=counts["skipped"],
         failed=counts["failed"],
         failures=tuple(failures),
         wall_s=time.perf_counter() - t0,

@@ -1,22 +1,24 @@
-"""The SQLite store of a sweep: one row per finished task, one per invocation; :func:`load_results`."""
+"""The SQLite store of a sweep: one row per finished task, one per invocation.
+
+Read by :mod:`rmtlib.sweep_results`.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import socket
 import sqlite3
 from pathlib import Path
 
+from ...sweep_results import SCHEMA_VERSION, StoreFormatError, check_store, config_digest
 from ..files import Busy, exclusive
 from .config import SweepConfig, SweepConfigError, Task
 from .seeds import canonical_json
 from .worker import utc_now
 
-__all__ = ["SCHEMA_VERSION", "Store", "load_results"]
+__all__ = ["Store", "StoreError"]
 
-SCHEMA_VERSION = 1
 _TASK_COLUMNS = {
     "id": "INTEGER PRIMARY KEY AUTOINCREMENT",
     "task_key": "TEXT NOT NULL UNIQUE",
@@ -50,6 +52,13 @@ _RUN_COLUMNS = {
     "skipped": "INTEGER",
     "failed": "INTEGER",
 }
+
+
+class StoreError(RuntimeError):
+    """Writing to the store failed mid-sweep (disk full, read-only, removed); the message is one line.
+
+    Every row recorded before the failure is intact (each is its own transaction).
+    """
 
 
 class Store:
@@ -88,8 +97,12 @@ class Store:
             columns = {row[1] for row in self.connection.execute("PRAGMA table_info(tasks)")}
             if not set(_TASK_COLUMNS) <= columns:
                 raise SweepConfigError(f"store {path} has a tasks table that is not an rmtlib sweep store")
-        elif tables - {"sqlite_sequence", "runs", "meta"}:
+        elif tables - {"sqlite_sequence", "runs", "meta", "members"}:
             raise SweepConfigError(f"store {path} is an SQLite database of something else: refusing to write")
+        try:
+            check_store(self.connection, path)
+        except StoreFormatError as exc:
+            raise SweepConfigError(str(exc)) from None
         # Write-ahead log: readers (load_results) never block the writer, and a commit
         # survives a killed process; keep the store on a local disk.
         self.connection.execute("PRAGMA journal_mode=WAL")
@@ -100,6 +113,12 @@ class Store:
                 body = ", ".join(f"{name} {kind}" for name, kind in columns.items())
                 self.connection.execute(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
             self.connection.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            # the tasks a sweep found finished by a sweep of another name: load_results(sweep=...) finds them
+            self.connection.execute(
+                "CREATE TABLE IF NOT EXISTS members (sweep TEXT NOT NULL, task_key TEXT NOT NULL, "
+                "PRIMARY KEY (sweep, task_key))"
+            )
+            self.connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self.connection.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
@@ -110,13 +129,13 @@ class Store:
         A store keeps one configuration per sweep name (a hash in ``meta``; a store
         written before this binding takes the configuration of its latest run).
         """
-        key, digest = f"config:{config.name}", _digest(config.as_json())
+        key, digest = f"config:{config.name}", config_digest(config.as_json())
         row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         if row is None:
             last = self.connection.execute(
                 "SELECT config FROM runs WHERE sweep = ? ORDER BY id DESC LIMIT 1", (config.name,)
             ).fetchone()
-            row = (_digest(last[0]) if last else digest,)
+            row = (config_digest(last[0]) if last else digest,)
             self.connection.execute("INSERT INTO meta VALUES (?, ?)", (key, row[0]))
         if row[0] != digest:
             raise SweepConfigError(
@@ -124,23 +143,55 @@ class Store:
                 "give this sweep another name, or another --store"
             )
 
-    def finished_keys(self) -> set[str]:
-        return {row[0] for row in self.connection.execute("SELECT task_key FROM tasks WHERE status = 'done'")}
+    def finished(self, config: SweepConfig, keys: list[str]) -> set[str]:
+        """Return which of ``keys`` are finished, and note them as tasks of ``config``'s sweep too."""
+        marks = ",".join("?" * len(keys))
+        query = f"SELECT task_key, sweep FROM tasks WHERE status = 'done' AND task_key IN ({marks})"
+        rows = self._write(lambda: self.connection.execute(query, keys).fetchall())
+        shared = [(config.name, key) for key, sweep in rows if sweep != config.name]
+        if shared:
+            self._write(
+                lambda: self.connection.executemany("INSERT OR IGNORE INTO members VALUES (?, ?)", shared)
+            )
+        return {key for key, _ in rows}
+
+    def _write(self, action):
+        """Run ``action``; a failure of the database (disk full...) becomes one :class:`StoreError`."""
+        try:
+            return action()
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"the sweep store {self.path} could not be written ({exc}); the rows "
+                "recorded so far are intact: free space or give another --store, then run "
+                "the same command again"
+            ) from None
 
     def start_run(self, config: SweepConfig, executor: str) -> int:
         import rmtlib
 
-        cursor = self.connection.execute(
-            "INSERT INTO runs (sweep, config, executor, rmtlib_version, host, started_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (config.name, config.as_json(), executor, rmtlib.__version__, socket.gethostname(), utc_now()),
+        cursor = self._write(
+            lambda: self.connection.execute(
+                "INSERT INTO runs (sweep, config, executor, rmtlib_version, host, started_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    config.name,
+                    config.as_json(),
+                    executor,
+                    rmtlib.__version__,
+                    socket.gethostname(),
+                    utc_now(),
+                ),
+            )
         )
         return cursor.lastrowid
 
-    def finish_run(self, run_id: int, done: int, skipped: int, failed: int) -> None:
-        self.connection.execute(
-            "UPDATE runs SET finished_at = ?, done = ?, skipped = ?, failed = ? WHERE id = ?",
-            (utc_now(), done, skipped, failed, run_id),
+    def finish_run(self, run_id: int, executor: str, done: int, skipped: int, failed: int) -> None:
+        self._write(
+            lambda: self.connection.execute(
+                "UPDATE runs SET finished_at = ?, done = ?, skipped = ?, failed = ?, executor = ? "
+                "WHERE id = ?",
+                (utc_now(), done, skipped, failed, executor, run_id),
+            )
         )
 
     def record(self, config: SweepConfig, task: Task, row: dict, run_id: int) -> None:
@@ -157,101 +208,14 @@ class Store:
         }
         names = [c for c in _TASK_COLUMNS if c != "id"]
         updates = ", ".join(f"{c} = excluded.{c}" for c in names if c != "task_key")
-        self.connection.execute(
-            f"INSERT INTO tasks ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-            f"ON CONFLICT(task_key) DO UPDATE SET {updates} WHERE tasks.status != 'done'",
-            [values[c] for c in names],
+        self._write(
+            lambda: self.connection.execute(
+                f"INSERT INTO tasks ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+                f"ON CONFLICT(task_key) DO UPDATE SET {updates} WHERE tasks.status != 'done'",
+                [values[c] for c in names],
+            )
         )
 
     def close(self) -> None:
         self.connection.close()
         self._held.close()
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def load_results(path, *, sweep: str | None = None, status: str | None = "done"):
-    """Read a sweep store into a pandas DataFrame, one row per task.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The SQLite store written by :func:`run_sweep`; opened read-only.
-    sweep : str, optional
-        Keep only the rows of this sweep name (a store may hold several).
-    status : {"done", "failed", None}, optional
-        Keep only finished rows (default), only failed ones, or all (None).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``id, sweep, target, task_key, seed, replicate``, then one column
-        per parameter and one per metric (a name clash with a bookkeeping column
-        is prefixed ``param.`` / ``metric.``), then ``status, error, wall_s, cpu_s,
-        rmtlib_version, host, started_at, finished_at, run_id``; ordered by ``id``
-        (the order in which tasks finished).
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from rmtlib.pipeline.sweep import run_sweep
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     store = pathlib.Path(tmp, "demo.sqlite")
-    ...     _ = run_sweep({"experiment": "rmtlib.experiments.sweep_examples:timed_draw", "seed": 3,
-    ...                    "grid": {"delay": [0.0], "value": [10, 20]}},
-    ...                   store=store, workers=1, progress=False)
-    ...     df = load_results(store)
-    >>> list(df.columns[:9])
-    ['id', 'sweep', 'target', 'task_key', 'seed', 'replicate', 'delay', 'value', 'draw']
-    >>> sorted(df["value"]), bool(((df["draw"] - df["value"]).between(0, 1)).all())
-    ([10.0, 20.0], True)
-    """
-    import pandas as pd
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no sweep store at {path}")
-    if status not in ("done", "failed", None):
-        raise ValueError(f"status must be 'done', 'failed' or None, got {status!r}")
-    front = ["id", "sweep", "target", "task_key", "seed", "replicate"]
-    back = [
-        "status",
-        "error",
-        "wall_s",
-        "cpu_s",
-        "rmtlib_version",
-        "host",
-        "started_at",
-        "finished_at",
-        "run_id",
-    ]
-    query = f"SELECT {', '.join(front + back)}, params, metrics FROM tasks"
-    clauses, arguments = [], []
-    if sweep is not None:
-        clauses.append("sweep = ?")
-        arguments.append(sweep)
-    if status is not None:
-        clauses.append("status = ?")
-        arguments.append(status)
-    if clauses:
-        query += " WHERE " + " AND ".join(clauses)
-    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        rows = connection.execute(query + " ORDER BY id", arguments).fetchall()
-    except sqlite3.DatabaseError as exc:
-        raise ValueError(f"{path} is not an rmtlib sweep store ({exc})") from None
-    finally:
-        connection.close()
-    records, param_names, metric_names = [], {}, {}
-    for row in rows:
-        record = dict(zip(front + back, row[:-2], strict=True))
-        for source, prefix, names in ((row[-2], "param.", param_names), (row[-1], "metric.", metric_names)):
-            for key, value in (json.loads(source) if source else {}).items():
-                column = prefix + key if key in record or key in front + back else key
-                names.setdefault(column, None)
-                record[column] = value
-        records.append(record)
-    columns = front + list(param_names) + [m for m in metric_names if m not in param_names] + back
-    return pd.DataFrame.from_records(records, columns=columns)

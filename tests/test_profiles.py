@@ -1,4 +1,4 @@
-"""Tests of rmtlib.run: the profiles file and the rerun note a chapter shows."""
+"""Tests of rmtlib.profiles: the profiles file and the rerun note a chapter shows."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from rmtlib import run
-from rmtlib.pipeline.runner import parse_cli_value
+from rmtlib.pipeline.parameters import parse_cli_value
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The chapter side of ``python -m rmtlib run``: the profiles file and the rerun note.
+"""The chapters' parameter profiles (``notebooks/profiles.yml``) and the rerun note they feed.
 
 A chapter's named parameter sets live in ``notebooks/profiles.yml``::
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from . import _yaml12 as yaml12
 
 __all__ = [
     "NOTEBOOKS_DIR",
+    "code_span",
     "PROFILE_NAMES",
     "load_profiles",
     "profiles_file",
@@ -120,6 +122,23 @@ def rerun_command(chapter: str, parameters: dict) -> str:
     return " ".join(shlex.quote(p) for p in parts)
 
 
+def code_span(text: str) -> str:
+    """Return Markdown inline code that shows ``text`` verbatim, whatever backticks it holds.
+
+    The fence is one backtick longer than the longest run inside (CommonMark), padded with a
+    space when needed, so a value can never close the span early and reach the page as
+    Markdown or HTML.
+
+    Examples
+    --------
+    >>> code_span("python -m rmtlib run x"), code_span("a`b"), code_span("`<img src=x>`")
+    ('`python -m rmtlib run x`', '`` a`b ``', '`` `<img src=x>` ``')
+    """
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    pad = " " if longest else ""
+    return f"{'`' * (longest + 1)}{pad}{text}{pad}{'`' * (longest + 1)}"
+
+
 def _format_runtime(seconds) -> str:
     seconds = float(seconds)
     if seconds < 90:
@@ -162,7 +181,7 @@ def rerun_markdown(chapter: str) -> str:
     timing = f", {_format_runtime(expected)} on 2 cores" if expected is not None else ""
     text = (
         f"**Rerun this chapter** (the published `full` profile{timing}):\n"
-        f"`{rerun_command(chapter, block['full'])}`\n\n"
+        f"{code_span(rerun_command(chapter, block['full']))}\n\n"
         "Change any `-p NAME VALUE` to explore; the executed notebook and its figures are written to "
         f"`_build/runs/{chapter}/`."
     )
