@@ -183,6 +183,16 @@ class InformationPlusNoise(Law):
         zpp = 4 * q * qp + 2 * u * (qp * qp + q * qpp) + c * qpp
         return z, zp, zpp, q
 
+    def _Z_derivatives(self, u):
+        """The first three derivatives of ``Z`` at real ``u`` off the atoms."""
+        f, fp, fpp2, fppp6 = self._sums(np.asarray(u, dtype=float), (1, 2, 3, 4))  # f, f', f'' / 2, f^(3) / 6
+        s2, c = self._s2, self._c
+        q, qp, qpp, qppp = 1 - s2 * f, -s2 * fp, -2 * s2 * fpp2, -6 * s2 * fppp6
+        zp = q * q + 2 * u * q * qp + c * qp
+        zpp = 4 * q * qp + 2 * u * (qp * qp + q * qpp) + c * qpp
+        zppp = 6 * (qp * qp + q * qpp) + 2 * u * (3 * qp * qpp + q * qppp) + c * qppp
+        return zp, zpp, zppp
+
     def _Z_complex(self, zeta):
         """``(Z, Z', f, f', q)`` for complex ``zeta``."""
         f, fp = self._sums(np.asarray(zeta, dtype=complex), (1, 2))
@@ -246,7 +256,19 @@ class InformationPlusNoise(Law):
         pieces.append(t[-1] + np.geomspace(1e-13 * scale, 1e3 * scale, _TAIL_GRID))
         sizes = [p.size for p in pieces]
         grid = np.concatenate(pieces)
-        zp = self._Z_real(grid)[1]
+        _, zp, zpp, _ = self._Z_real(grid)
+        # the local extrema of Z' (sign changes of Z''), refined, join the grid: between
+        # consecutive points Z' is then monotone, so a gap as narrow as a cusp allows is seen
+        piece = np.repeat(np.arange(len(sizes)), sizes)
+        turn = np.flatnonzero((np.diff(np.sign(zpp)) != 0) & (np.diff(piece) == 0))
+        turn = turn[np.isfinite(zpp[turn]) & np.isfinite(zpp[turn + 1])]
+        if turn.size:
+            u_ext = self._zpp_root(grid[turn], grid[turn + 1], falling=zpp[turn] > 0)
+            order = np.argsort(np.concatenate([grid, u_ext]), kind="stable")
+            piece = np.concatenate([piece, piece[turn]])[order]
+            grid = np.concatenate([grid, u_ext])[order]
+            zp = np.concatenate([zp, self._Z_real(u_ext)[1]])[order]
+            sizes = np.bincount(piece, minlength=len(sizes)).tolist()
         intervals = []
         start = 0
         for m, size in enumerate(sizes):
@@ -285,6 +307,16 @@ class InformationPlusNoise(Law):
         def fun(u, idx):
             _, zp, zpp, _ = self._Z_real(u)
             return sign[idx] * zp, sign[idx] * zpp
+
+        return _solve_increasing(fun, np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
+
+    def _zpp_root(self, lo, hi, falling):
+        """Root of ``Z''`` (an extremum of ``Z'``) between grid points ``lo < hi`` where it changes sign."""
+        sign = np.where(falling, -1.0, 1.0)
+
+        def fun(u, idx):
+            _, zpp, zppp = self._Z_derivatives(u)
+            return sign[idx] * zpp, sign[idx] * zppp
 
         return _solve_increasing(fun, np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
 
