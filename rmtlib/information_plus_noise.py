@@ -151,25 +151,35 @@ class InformationPlusNoise(Law):
     def _complex_sums(self, z, kmax):
         """``f(z)`` and ``f'(z)`` (``kmax = 2``) in real arithmetic: with ``a = t - Re z``,
         ``b = Im z`` and ``d = 1 / (a^2 + b^2)``, ``1 / (t - z) = (a + i b) d`` and
-        ``1 / (t - z)^2 = (a^2 - b^2 + 2 i a b) d^2``."""
-        f = np.empty(z.shape, dtype=complex)
-        fp = np.empty(z.shape, dtype=complex)
-        step = max(1, _CHUNK // self._t.size)
-        w = self._w
+        ``1 / (t - z)^2 = (a^2 - b^2 + 2 i a b) d^2``. The real sums over the atoms (of ``a d`` and
+        ``d``; then of ``a^2 d^2``, ``d^2`` and ``a d^2``) are one matrix-vector product per block."""
+        n = self._t.size
+        rows = 2 if kmax < 2 else 5
+        step = max(1, _CHUNK // n)
+        buf = np.empty((min(step, z.size), rows, n))
+        sums = np.empty((z.size, rows))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for start in range(0, z.size, step):
-                sl = slice(start, start + step)
-                b = z.imag[sl, None]
-                a = self._t[None, :] - z.real[sl, None]
-                d = a * a
-                d += b * b
+                m = min(step, z.size - start)
+                sl = slice(start, start + m)
+                blk = buf[:m]
+                a, d = blk[:, 0], blk[:, 1]
+                np.subtract(self._t[None, :], z.real[sl, None], out=a)
+                np.multiply(a, a, out=d)
+                d += (z.imag[sl] ** 2)[:, None]
                 np.reciprocal(d, out=d)
-                ad = a * d
-                f[sl] = ad @ w + 1j * (b[:, 0] * (d @ w))
                 if kmax > 1:
-                    ad *= ad  # a^2 d^2
-                    d *= d  # d^2
-                    fp[sl] = (ad @ w - b[:, 0] ** 2 * (d @ w)) + 1j * (2 * b[:, 0] * ((a * d) @ w))
+                    np.multiply(d, d, out=blk[:, 3])  # d^2
+                    np.multiply(a, blk[:, 3], out=blk[:, 4])  # a d^2
+                np.multiply(a, d, out=a)  # a d
+                if kmax > 1:
+                    np.multiply(a, a, out=blk[:, 2])  # a^2 d^2
+                sums[sl] = (blk.reshape(m * rows, n) @ self._w).reshape(m, rows)
+        b = z.imag
+        f = sums[:, 0] + 1j * (b * sums[:, 1])
+        if kmax < 2:
+            return f, np.empty(z.shape, dtype=complex)
+        fp = (sums[:, 2] - b**2 * sums[:, 3]) + 1j * (2 * b * sums[:, 4])
         return f, fp
 
     def _Z_real(self, u):
@@ -405,7 +415,8 @@ class InformationPlusNoise(Law):
         def fun(x, idx):
             return self._phi(u[idx], np.exp(x))
 
-        return np.exp(_solve_increasing(fun, np.log(lo), np.log(hi), np.log(v0), maxiter=40))
+        # a relative precision of 1e-12 in v: below it, Im Z / v is rounding noise where v is small
+        return np.exp(_solve_increasing(fun, np.log(lo), np.log(hi), np.log(v0), maxiter=40, xtol=1e-12))
 
     def _newton_zeta(self, target, guess, *, maxiter: int = 60):
         """Newton for ``Z(zeta) = target`` keeping ``Im zeta > 0``."""
