@@ -112,19 +112,17 @@ def test_square_full_rank_bulk_agrees_with_bisection_on_support_components():
         assert group_separation_threshold(kappa, sigma=1.0, bulk=bulk) == pytest.approx(expected, abs=1e-12)
 
 
-def test_rectangular_full_rank_bulk_agrees_with_bisection_on_support_components():
-    bulk = DiscreteLaw(np.linspace(0.0, 1.0, 101) ** 2)
-    for gamma, kappa in ((0.5, 0.1), (2.0, 0.3)):
+def test_rectangular_agrees_with_bisection_on_support_components():
+    full_rank = DiscreteLaw(np.linspace(0.0, 1.0, 101) ** 2)
+    for bulk, gamma, kappa in ((full_rank, 0.5, 0.1), (full_rank, 2.0, 0.3), (DiscreteLaw([0.0]), 2.0, 0.1)):
 
-        def n_components(s, gamma=gamma, kappa=kappa):
+        def n_components(s, bulk=bulk, gamma=gamma, kappa=kappa):
             law = DiscreteLaw(np.r_[bulk.atoms, s**2], np.r_[(1 - kappa) * bulk.weights, kappa])
             return len(InformationPlusNoise(law, gamma=gamma, sigma=1.0).support())
 
-        expected = bisect_components(n_components, 1.0, 4.0, 30)
+        expected = bisect_components(n_components, 1.0, 4.0, 45)
         got = group_separation_threshold(kappa, sigma=1.0, model="rectangular", gamma=gamma, bulk=bulk)
-        # support() samples Z' on a grid and sees a gap only once it is wide enough: never before
-        # the threshold, and at most 1e-3 after it
-        assert got - 1e-9 <= expected <= got + 1e-3
+        assert got == pytest.approx(expected, abs=1e-10)
 
 
 def test_threshold_increases_with_kappa_up_to_one_half():
