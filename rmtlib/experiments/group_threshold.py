@@ -148,7 +148,8 @@ def monte_carlo_point(
     Returns the predicted support, whether the group is predicted separated, and per seed: the
     largest value below the group (``n - r``-th, the bulk's top), the smallest of the group
     (``n - r + 1``-th), the largest, the count above the middle of the predicted gap, and the
-    gap after the ``n - r``-th value in units of the mean of the ten spacings below it.
+    gap after the ``n - r``-th value in units of the mean of the ten spacings below it; and the
+    last matrix's spectrum (``spectrum``).
     """
     seeds = check_int(seeds, "seeds", minimum=1)
     support = group_law_support(kappa=kappa, strength=strength, sigma=sigma, gamma=gamma)
@@ -179,6 +180,7 @@ def monte_carlo_point(
             }
         )
     return {
+        "spectrum": lam,
         "N": N,
         "kappa": kappa,
         "gamma": np.nan if gamma is None else float(gamma),
@@ -203,16 +205,20 @@ def gap_opening(
     kappa: float,
     seeds: int,
     sigma: float = 1.0,
-    ratio: float = 4.0,
+    factor: float = 2.0,
     noise_variance_factor: float = 1.0,
     rng,
 ) -> list[dict]:
-    """The normalized gap after the bulk (square model) at ``threshold + offset sigma``, per size.
+    """The gap after the bulk (square model) at ``threshold + offset sigma``, per size.
 
-    A row per ``(N, offset)``: the mean over ``seeds`` of the gap ratio of
-    :func:`monte_carlo_point` and the limit law's gap. The gap "appears" at a size where the mean
-    ratio first exceeds ``ratio`` (the chapter reports that offset).
+    A row per ``(N, offset)``: the mean over ``seeds`` of the gap ``lambda_(n-r+1) - lambda_(n-r)``,
+    of the gap ratio of :func:`monte_carlo_point`, and the limit law's gap. At each size the gap
+    "appears" at the first offset where the mean gap exceeds ``factor`` times its value at the
+    smallest offset, which must lie below the threshold (there it is a spacing inside one bulk).
     """
+    offsets = sorted(float(o) for o in offsets)
+    if offsets[0] >= 0:
+        raise ValueError(f"offsets must start below the threshold (a negative offset), got {offsets[0]:g}")
     threshold = group_separation_threshold(kappa, sigma=sigma)
     rows = []
     for N in sizes:
@@ -241,7 +247,8 @@ def gap_opening(
             )
     for N in sizes:
         mine = [row for row in rows if row["N"] == int(N)]
-        first = next((row["offset"] for row in mine if row["gap_ratio"] > ratio), np.nan)
+        reference = mine[0]["gap"]
+        first = next((row["offset"] for row in mine if row["gap"] > factor * reference), np.nan)
         for row in mine:
             row["opened"] = bool(np.isfinite(first) and row["offset"] >= first)
             row["opening_offset"] = first
