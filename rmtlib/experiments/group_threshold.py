@@ -29,8 +29,10 @@ __all__ = [
     "group_spectrum",
     "group_threshold_verdicts",
     "monte_carlo_point",
+    "phase_labels",
     "small_kappa_fit",
     "threshold_curve",
+    "threshold_point",
 ]
 
 
@@ -43,6 +45,34 @@ def threshold_curve(kappas, *, sigma: float = 1.0, gamma: float | None = None) -
     return np.array(
         [group_separation_threshold(float(k), sigma=sigma, **_model_kwargs(gamma)) for k in kappas]
     )
+
+
+def phase_labels(kappas, strengths, *, sigma: float = 1.0, gamma: float | None = None) -> np.ndarray:
+    """The phase diagram on a grid: 1 where the group is separated, 0 where it is absorbed.
+
+    Shape ``(len(kappas), len(strengths))``; one threshold per ``kappa``.
+    """
+    curve = threshold_curve(kappas, sigma=sigma, gamma=gamma)
+    return (np.asarray(strengths, dtype=float)[None, :] > curve[:, None]).astype(int)
+
+
+def threshold_point(
+    *, kappa: float, model: str = "rectangular", gamma: float = 1.0, sigma: float = 1.0, rng=None
+) -> dict:
+    """One point of the phase diagram, for sweeps: the threshold, BBP's value and the excess.
+
+    ``gamma`` is ignored for ``model="square"``; ``rng`` is accepted (sweeps pass one) and unused:
+    the threshold is deterministic.
+    """
+    kw = {"model": "square"} if model == "square" else {"model": model, "gamma": gamma}
+    threshold = group_separation_threshold(kappa, sigma=sigma, **kw)
+    bbp = single_spike_threshold(sigma=sigma, **kw)
+    return {
+        "threshold": threshold,
+        "bbp": bbp,
+        "excess": threshold - bbp,
+        "scaled_excess": (threshold - bbp) / np.cbrt(kappa),
+    }
 
 
 def cusp_constant(*, sigma: float = 1.0, gamma: float | None = None) -> float:

@@ -129,3 +129,14 @@ def test_edge_rule_fraction_ramp():
     assert small[0] < 0.01 and small[-1] == 1.0 and large[-1] == pytest.approx(1.0, abs=1e-12)
     # a small group is kept almost like a spike; a large one is a ramp
     assert small[3] == 1.0 and large[3] < 0.8
+
+
+def test_phase_labels_and_sweep_point_follow_the_threshold():
+    kappas, strengths = np.array([0.01, 0.1]), np.linspace(0.5, 2.5, 9)
+    labels = group_threshold.phase_labels(kappas, strengths, gamma=2.0)
+    curve = group_threshold.threshold_curve(kappas, gamma=2.0)
+    assert labels.shape == (2, 9) and np.array_equal(labels, strengths[None, :] > curve[:, None])
+    point = group_threshold.threshold_point(kappa=0.1, gamma=2.0)
+    assert point["threshold"] == curve[1] and point["bbp"] == pytest.approx(2.0**0.25, rel=1e-13)
+    square = group_threshold.threshold_point(kappa=0.1, model="square", gamma=5.0)  # gamma ignored
+    assert square["threshold"] == pytest.approx((0.9 ** (1 / 3) + 0.1 ** (1 / 3)) ** 1.5, rel=1e-13)
