@@ -235,16 +235,17 @@ def gap_opening(
     kappa: float,
     seeds: int,
     sigma: float = 1.0,
-    factor: float = 2.0,
+    ratio: float = 4.0,
     noise_variance_factor: float = 1.0,
     rng,
 ) -> list[dict]:
     """The gap after the bulk (square model) at ``threshold + offset sigma``, per size.
 
     A row per ``(N, offset)``: the mean over ``seeds`` of the gap ``lambda_(n-r+1) - lambda_(n-r)``,
-    of the gap ratio of :func:`monte_carlo_point`, and the limit law's gap. At each size the gap
-    "appears" at the first offset where the mean gap exceeds ``factor`` times its value at the
-    smallest offset, which must lie below the threshold (there it is a spacing inside one bulk).
+    of the gap ratio of :func:`monte_carlo_point` (the gap over the mean of the ten spacings
+    below it), and the limit law's gap. At each size the gap "appears" at the first offset where
+    the mean gap ratio exceeds ``ratio``. The smallest offset must lie below the threshold: it
+    shows the ratio inside one bulk.
     """
     offsets = sorted(float(o) for o in offsets)
     if offsets[0] >= 0:
@@ -277,8 +278,7 @@ def gap_opening(
             )
     for N in sizes:
         mine = [row for row in rows if row["N"] == int(N)]
-        reference = mine[0]["gap"]
-        first = next((row["offset"] for row in mine if row["gap"] > factor * reference), np.nan)
+        first = next((row["offset"] for row in mine if row["gap_ratio"] > ratio), np.nan)
         for row in mine:
             row["opened"] = bool(np.isfinite(first) and row["offset"] >= first)
             row["opening_offset"] = first

@@ -114,6 +114,7 @@ def test_gap_opening_rows_and_reference():
     )
     assert [r["offset"] for r in rows] == [-0.1, 0.3]
     assert rows[0]["predicted_gap"] == 0.0 and rows[1]["predicted_gap"] > 0.05
+    assert rows[0]["gap_ratio"] < 4 < rows[1]["gap_ratio"]
     assert rows[1]["opening_offset"] == 0.3 and rows[1]["opened"] and not rows[0]["opened"]
     with pytest.raises(ValueError, match="offsets"):
         group_threshold.gap_opening(
