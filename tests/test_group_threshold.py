@@ -157,3 +157,14 @@ def test_bad_input_names_the_parameter(kwargs, match):
     with pytest.raises((TypeError, ValueError), match=match) as info:
         group_separation_threshold(kappa, **kwargs)
     assert "\n" not in str(info.value)
+
+
+def test_full_rank_bulk_small_kappa_constant_from_the_cusp_expansion():
+    """Uniform(-1, 1) bulk: u* = sqrt(1 + sigma^2), alpha = H''(u*) = 2 sigma^2 u* / (u*^2 - 1)^2 and
+    theta_c - u* ~ (3/2) (2 sigma^2 kappa / alpha)^(1/3)."""
+    sigma, kappa = 0.8, 1e-9
+    u_star = np.sqrt(1 + sigma**2)
+    alpha = 2 * sigma**2 * u_star / (u_star**2 - 1) ** 2
+    const = 1.5 * (2 * sigma**2 / alpha) ** (1 / 3)
+    got = group_separation_threshold(kappa, sigma=sigma, bulk=Uniform(-1.0, 1.0)) - u_star
+    assert got / kappa ** (1 / 3) == pytest.approx(const, rel=2e-3)
