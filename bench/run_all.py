@@ -39,7 +39,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-GROUPS = ("topk", "freeconv", "rectangular", "tridiag", "sweep", "book", "book-full")
+GROUPS = ("topk", "freeconv", "rectangular", "threshold", "tridiag", "sweep", "book", "book-full")
 PEERS = {"freealg": ("freealg", HERE / ".venv-freealg"), "skrmt": ("scikit-rmt", HERE / ".venv-skrmt")}
 SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -400,6 +400,39 @@ def bench_rectangular(repeats, budget_s, log) -> list[Row]:
     return [row]
 
 
+def bench_threshold(repeats, budget_s, log) -> list[Row]:
+    """T9's separation threshold: one threshold, and a 100 x 100 phase diagram (no peer)."""
+    cases = [
+        ("group separation threshold (`group_separation_threshold`), rectangular", "one threshold, gamma = 2",
+         "from rmtlib import group_separation_threshold\n"
+         "def call():\n"
+         "    return group_separation_threshold(0.1, sigma=1.0, model='rectangular', gamma=2.0)\n"
+         "def summary(out):\n    return float(out)\n",
+         "ours <= 0.05 s", 0.05, "kappa = 0.1, zero bulk"),
+        ("phase diagram (`group_threshold.phase_labels`), rectangular", "100 kappa x 100 strengths",
+         "import numpy as np\nfrom rmtlib.experiments.group_threshold import phase_labels\n"
+         "def call():\n"
+         "    return phase_labels(np.geomspace(1e-4, 0.5, 100), np.linspace(0.5, 2.5, 100), gamma=2.0)\n"
+         "def summary(out):\n    return int(out.sum())\n",
+         "ours <= 2 s", 2.0, "one threshold per kappa, gamma = 2, zero bulk"),
+    ]
+    rows = []
+    for case, size, setup, budget, limit, note in cases:
+        log(f"[bench] {case}")
+        worker = Worker(sys.executable, setup)
+        try:
+            times, start = [], time.perf_counter()
+            while len(times) < repeats and (not times or time.perf_counter() - start < budget_s):
+                times.append(worker.time())
+            mem = worker.memory()
+        finally:
+            worker.close()
+        row = Row(case, size, statistics.median(times), memory_mib=f"{mem['peak_mib']:.0f}", note=note)
+        row.budget, row.passed = budget, row.ours_s <= limit
+        rows.append(row)
+    return rows
+
+
 def _tridiag_setup(case: str, N: int, bins: int) -> str:
     """Worker setup for one ``bench_tridiagonal`` case: its setup, then its work as ``call()``."""
     from bench_tridiagonal import CASES
@@ -587,6 +620,7 @@ def main(argv=None) -> int:
                                    budget_s, log),
         "freeconv": lambda: bench_freeconv(quick, repeats, budget_s, log),
         "rectangular": lambda: bench_rectangular(repeats, budget_s, log),
+        "threshold": lambda: bench_threshold(repeats, budget_s, log),
         "tridiag": lambda: bench_tridiag(repeats, budget_s, log),
         "sweep": lambda: bench_sweep(*((16, 1200, 100) if quick else (40, 1500, 200)), repeats, budget_s,
                                      log),

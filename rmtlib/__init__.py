@@ -7,6 +7,7 @@ module lists its own in ``__all__``.
 
 from . import (
     free_convolution,
+    group_threshold,
     information_plus_noise,
     laws,
     network,
@@ -19,6 +20,7 @@ from . import (
     verdict,
 )
 from .free_convolution import *  # noqa: F401,F403
+from .group_threshold import *  # noqa: F401,F403
 from .information_plus_noise import *  # noqa: F401,F403
 from .laws import *  # noqa: F401,F403
 from .network import *  # noqa: F401,F403
@@ -36,6 +38,7 @@ __all__ = [
     *information_plus_noise.__all__,
     *laws.__all__,
     *free_convolution.__all__,
+    *group_threshold.__all__,
     *network.__all__,
     *outliers.__all__,
     *pruning.__all__,

@@ -18,12 +18,13 @@ def to_upper_half_plane(z: np.ndarray) -> np.ndarray:
     return z.real + 1j * np.abs(z.imag)
 
 
-def solve_increasing(fun, lo, hi, x0=None, *, maxiter: int = 200) -> np.ndarray:
+def solve_increasing(fun, lo, hi, x0=None, *, maxiter: int = 200, xtol: float = 0.0) -> np.ndarray:
     """Root of an increasing function in each bracket ``[lo, hi]``, elementwise.
 
     ``fun(x, idx)`` returns ``(value, derivative)`` at the points ``x`` of the entries
     ``idx`` (derivative may be ``None``); Newton steps are taken while they stay
-    inside the bracket, bisection otherwise.
+    inside the bracket, bisection otherwise. An entry is done when its step or its bracket is
+    below ``4 eps |x| + xtol``.
     """
     lo = np.array(lo, dtype=float, copy=True)
     hi = np.array(hi, dtype=float, copy=True)
@@ -46,9 +47,12 @@ def solve_increasing(fun, lo, hi, x0=None, *, maxiter: int = 200) -> np.ndarray:
             with np.errstate(all="ignore"):
                 new = xa - val / np.asarray(der, dtype=float)
             bad = ~np.isfinite(new) | (new <= lo[idx]) | (new >= hi[idx])
-            new = np.where(bad, mid, new)
+            # a Newton step below the tolerance is convergence, not a step out of the bracket
+            # (rounded onto the end just set to x): stop at x rather than bisect from there
+            settled = bad & (np.abs(new - xa) <= 4 * _EPS * np.abs(xa) + max(xtol, 1e-300))
+            new = np.where(settled, xa, np.where(bad, mid, new))
         new = np.where(val == 0, xa, new)
-        tol = 4 * _EPS * np.maximum(np.abs(new), 1e-300) + 1e-300
+        tol = 4 * _EPS * np.maximum(np.abs(new), 1e-300) + max(xtol, 1e-300)
         done = (np.abs(new - xa) <= tol) | (hi[idx] - lo[idx] <= tol) | (val == 0)
         x[idx] = new
         active[idx[done]] = False

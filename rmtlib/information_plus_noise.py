@@ -151,25 +151,35 @@ class InformationPlusNoise(Law):
     def _complex_sums(self, z, kmax):
         """``f(z)`` and ``f'(z)`` (``kmax = 2``) in real arithmetic: with ``a = t - Re z``,
         ``b = Im z`` and ``d = 1 / (a^2 + b^2)``, ``1 / (t - z) = (a + i b) d`` and
-        ``1 / (t - z)^2 = (a^2 - b^2 + 2 i a b) d^2``."""
-        f = np.empty(z.shape, dtype=complex)
-        fp = np.empty(z.shape, dtype=complex)
-        step = max(1, _CHUNK // self._t.size)
-        w = self._w
+        ``1 / (t - z)^2 = (a^2 - b^2 + 2 i a b) d^2``. The real sums over the atoms (of ``a d`` and
+        ``d``; then of ``a^2 d^2``, ``d^2`` and ``a d^2``) are one matrix-vector product per block."""
+        n = self._t.size
+        rows = 2 if kmax < 2 else 5
+        step = max(1, _CHUNK // n)
+        buf = np.empty((min(step, z.size), rows, n))
+        sums = np.empty((z.size, rows))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for start in range(0, z.size, step):
-                sl = slice(start, start + step)
-                b = z.imag[sl, None]
-                a = self._t[None, :] - z.real[sl, None]
-                d = a * a
-                d += b * b
+                m = min(step, z.size - start)
+                sl = slice(start, start + m)
+                blk = buf[:m]
+                a, d = blk[:, 0], blk[:, 1]
+                np.subtract(self._t[None, :], z.real[sl, None], out=a)
+                np.multiply(a, a, out=d)
+                d += (z.imag[sl] ** 2)[:, None]
                 np.reciprocal(d, out=d)
-                ad = a * d
-                f[sl] = ad @ w + 1j * (b[:, 0] * (d @ w))
                 if kmax > 1:
-                    ad *= ad  # a^2 d^2
-                    d *= d  # d^2
-                    fp[sl] = (ad @ w - b[:, 0] ** 2 * (d @ w)) + 1j * (2 * b[:, 0] * ((a * d) @ w))
+                    np.multiply(d, d, out=blk[:, 3])  # d^2
+                    np.multiply(a, blk[:, 3], out=blk[:, 4])  # a d^2
+                np.multiply(a, d, out=a)  # a d
+                if kmax > 1:
+                    np.multiply(a, a, out=blk[:, 2])  # a^2 d^2
+                sums[sl] = (blk.reshape(m * rows, n) @ self._w).reshape(m, rows)
+        b = z.imag
+        f = sums[:, 0] + 1j * (b * sums[:, 1])
+        if kmax < 2:
+            return f, np.empty(z.shape, dtype=complex)
+        fp = (sums[:, 2] - b**2 * sums[:, 3]) + 1j * (2 * b * sums[:, 4])
         return f, fp
 
     def _Z_real(self, u):
@@ -182,6 +192,16 @@ class InformationPlusNoise(Law):
         zp = q * q + 2 * u * q * qp + c * qp
         zpp = 4 * q * qp + 2 * u * (qp * qp + q * qpp) + c * qpp
         return z, zp, zpp, q
+
+    def _Z_derivatives(self, u):
+        """The first three derivatives of ``Z`` at real ``u`` off the atoms."""
+        f, fp, fpp2, fppp6 = self._sums(np.asarray(u, dtype=float), (1, 2, 3, 4))  # f, f', f'' / 2, f^(3) / 6
+        s2, c = self._s2, self._c
+        q, qp, qpp, qppp = 1 - s2 * f, -s2 * fp, -2 * s2 * fpp2, -6 * s2 * fppp6
+        zp = q * q + 2 * u * q * qp + c * qp
+        zpp = 4 * q * qp + 2 * u * (qp * qp + q * qpp) + c * qpp
+        zppp = 6 * (qp * qp + q * qpp) + 2 * u * (3 * qp * qpp + q * qppp) + c * qppp
+        return zp, zpp, zppp
 
     def _Z_complex(self, zeta):
         """``(Z, Z', f, f', q)`` for complex ``zeta``."""
@@ -246,7 +266,19 @@ class InformationPlusNoise(Law):
         pieces.append(t[-1] + np.geomspace(1e-13 * scale, 1e3 * scale, _TAIL_GRID))
         sizes = [p.size for p in pieces]
         grid = np.concatenate(pieces)
-        zp = self._Z_real(grid)[1]
+        _, zp, zpp, _ = self._Z_real(grid)
+        # the local extrema of Z' (sign changes of Z''), refined, join the grid: between
+        # consecutive points Z' is then monotone, so a gap as narrow as a cusp allows is seen
+        piece = np.repeat(np.arange(len(sizes)), sizes)
+        turn = np.flatnonzero((np.diff(np.sign(zpp)) != 0) & (np.diff(piece) == 0))
+        turn = turn[np.isfinite(zpp[turn]) & np.isfinite(zpp[turn + 1])]
+        if turn.size:
+            u_ext = self._zpp_root(grid[turn], grid[turn + 1], falling=zpp[turn] > 0)
+            order = np.argsort(np.concatenate([grid, u_ext]), kind="stable")
+            piece = np.concatenate([piece, piece[turn]])[order]
+            grid = np.concatenate([grid, u_ext])[order]
+            zp = np.concatenate([zp, self._Z_real(u_ext)[1]])[order]
+            sizes = np.bincount(piece, minlength=len(sizes)).tolist()
         intervals = []
         start = 0
         for m, size in enumerate(sizes):
@@ -285,6 +317,16 @@ class InformationPlusNoise(Law):
         def fun(u, idx):
             _, zp, zpp, _ = self._Z_real(u)
             return sign[idx] * zp, sign[idx] * zpp
+
+        return _solve_increasing(fun, np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
+
+    def _zpp_root(self, lo, hi, falling):
+        """Root of ``Z''`` (an extremum of ``Z'``) between grid points ``lo < hi`` where it changes sign."""
+        sign = np.where(falling, -1.0, 1.0)
+
+        def fun(u, idx):
+            _, zpp, zppp = self._Z_derivatives(u)
+            return sign[idx] * zpp, sign[idx] * zppp
 
         return _solve_increasing(fun, np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
 
@@ -373,7 +415,8 @@ class InformationPlusNoise(Law):
         def fun(x, idx):
             return self._phi(u[idx], np.exp(x))
 
-        return np.exp(_solve_increasing(fun, np.log(lo), np.log(hi), np.log(v0), maxiter=40))
+        # a relative precision of 1e-12 in v: below it, Im Z / v is rounding noise where v is small
+        return np.exp(_solve_increasing(fun, np.log(lo), np.log(hi), np.log(v0), maxiter=40, xtol=1e-12))
 
     def _newton_zeta(self, target, guess, *, maxiter: int = 60):
         """Newton for ``Z(zeta) = target`` keeping ``Im zeta > 0``."""
