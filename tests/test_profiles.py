@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from rmtlib import run
+from rmtlib import profiles
 from rmtlib.pipeline.parameters import parse_cli_value
 
 
@@ -24,11 +24,11 @@ def test_load_profiles_refuses_malformed_files(tmp_path, text, message):
     path = tmp_path / "profiles.yml"
     path.write_text(text)
     with pytest.raises(ValueError, match=message):
-        run.load_profiles(path)
+        profiles.load_profiles(path)
 
 
 def test_rerun_command_quotes_lists_and_strings():
-    command = run.rerun_command(
+    command = profiles.rerun_command(
         "05_x",
         {"Ns": [100, 200], "alphas": [0.25, 0.5], "entries": ["a", "b"], "label": "two words", "fast": True},
     )
@@ -42,7 +42,7 @@ def test_rerun_command_quotes_lists_and_strings():
 
 def test_rerun_command_round_trips_through_the_cli_parser():
     parameters = {"N": 120, "Ns": [10, 20], "entries": "rademacher", "sigma": 0.5, "fail": False}
-    words = shlex.split(run.rerun_command("99_placeholder", parameters))
+    words = shlex.split(profiles.rerun_command("99_placeholder", parameters))
     parsed = {words[i + 1]: parse_cli_value(words[i + 2]) for i in range(5, len(words), 3)}
     assert parsed == parameters
 
@@ -52,13 +52,13 @@ def test_rerun_markdown_without_runtime(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("RMTLIB_PROFILES", raising=False)
     monkeypatch.delenv("RMTLIB_PROFILE", raising=False)
-    text = run.rerun_markdown("01_x")
+    text = profiles.rerun_markdown("01_x")
     assert "(the published `full` profile):" in text and "-p N 4`" in text
     with pytest.raises(ValueError, match="no 'full' profile for 02_y"):
-        run.rerun_markdown("02_y")
+        profiles.rerun_markdown("02_y")
     shutil.move(tmp_path / "profiles.yml", tmp_path / "elsewhere.yml")
     with pytest.raises(FileNotFoundError, match="no profiles.yml found"):
-        run.profiles_file()
+        profiles.profiles_file()
     # a chapter opened on its own (Colab): the note says where the profiles are, and does not fail
-    alone = run.rerun_markdown("01_x")
+    alone = profiles.rerun_markdown("01_x")
     assert "edit the parameters cell above" in alone and "python -m rmtlib run notebooks/01_x.ipynb" in alone
