@@ -50,7 +50,13 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from ._numerics import solve_increasing as _solve_increasing
-from ._validation import check_array, check_int, check_real
+from ._validation import (
+    check_array,
+    check_aspect_ratio,
+    check_int,
+    check_scale,
+    check_signal_to_noise,
+)
 from .laws import DiscreteLaw, Law, SquareRootLaw, is_law
 from .outliers import SingularOutlierPrediction
 
@@ -61,6 +67,7 @@ __all__ = [
     "predict_singular_outliers_over_bulk",
 ]
 
+_EPS = np.finfo(float).eps
 _CHUNK = 1 << 15  # points x atoms per block (fits in cache)
 _GAP_GRID = 64  # Z' samples per candidate gap of H
 _TAIL_GRID = 96  # Z' samples left of the smallest and right of the largest atom
@@ -109,17 +116,22 @@ class InformationPlusNoise(Law):
 
     def __init__(self, signal, *, gamma: float, sigma: float):
         self.signal = _check_signal(signal)
-        self.gamma = check_real(gamma, "gamma", positive=True)
-        self.sigma = check_real(sigma, "sigma", positive=True)
-        # work on the smaller side: rows <= columns
-        self._s2 = self.sigma**2 * min(self.gamma, 1.0)
+        self.gamma = check_aspect_ratio(gamma, "gamma")
+        self.sigma = check_scale(sigma, "sigma")
+        check_signal_to_noise(np.sqrt(self.signal.atoms[-1:]), "sqrt of signal's atoms", self.sigma)
+        # work on the smaller side (rows <= columns), in a unit that is a power of two near its
+        # noise variance: the rescaling is exact, and the powers of 1 / (t - u) stay in range
+        s2 = self.sigma**2 * min(self.gamma, 1.0)
+        self._unit = float(2.0 ** np.round(np.log2(s2)))
+        self._s2 = s2 / self._unit
         self._c = self._s2 * (max(self.gamma, 1.0 / self.gamma) - 1.0)
-        self._t = np.asarray(self.signal.atoms, dtype=float)
+        self._t = np.asarray(self.signal.atoms, dtype=float) / self._unit
         self._w = np.asarray(self.signal.weights, dtype=float)
         self._inc = self._increasing_intervals()
         self._u_intervals = [(self._inc[k][1], self._inc[k + 1][0]) for k in range(len(self._inc) - 1)]
         ends = np.maximum(self._Z_real(np.array([u for uv in self._u_intervals for u in uv]))[0], 0.0)
         self._intervals = [(float(ends[2 * i]), float(ends[2 * i + 1])) for i in range(ends.size // 2)]
+        self._edges = ends
         # cdf at the right end of each component: the mass of H left of its u-end
         self._mass = np.array([self._w[self._t < ur].sum() for _, ur in self._u_intervals])
         self._freeze()
@@ -231,9 +243,19 @@ class InformationPlusNoise(Law):
         first-order location of the singular value of ``W`` it produces (when ``Z'(s^2) > 0``).
         """
         u = check_array(u, "u")
-        if np.any(np.isin(u, self._t)):
+        if np.any(np.isin(u, self.signal.atoms)):
             raise ValueError("u must avoid the atoms of signal (Z has poles there)")
-        return self._Z_real(u.ravel())[0].reshape(u.shape)[()]
+        return (self._Z_real(u.ravel() / self._unit)[0] * self._unit).reshape(u.shape)[()]
+
+    def _last_critical_point(self) -> float:
+        """The largest real critical point of ``Z``: a squared singular value of ``S`` right of it
+        separates from the bulk."""
+        return self._inc[-1][0] * self._unit
+
+    def _map_and_slopes(self, u):
+        """``(Z(u), Z'(u), q(u))`` for real ``u`` right of the last atom."""
+        z, zp, _, q = self._Z_real(np.asarray(u, dtype=float) / self._unit)
+        return z * self._unit, zp, q
 
     # -- support ------------------------------------------------------------------------
     def _increasing_intervals(self):
@@ -245,8 +267,7 @@ class InformationPlusNoise(Law):
         pieces = []  # (grid, whether the grid runs to -inf / +inf)
         # left of the smallest atom: q decreases from 1 to -inf; q > 0 up to its root u0
         u0 = self._q_root(np.array([t[0] - 2 * s2]), np.array([t[0]]))[0]
-        d = np.geomspace(1e-13 * scale, 1e3 * scale, _TAIL_GRID)[::-1]
-        pieces.append(u0 - d)
+        pieces.append(u0 - _tail_offsets(scale, 1e-3 * s2 * w[0], u0)[::-1])
         # candidate gaps of H: a gap opens only where (w_j^(1/3) + w_(j+1)^(1/3))^(3/2) / gap < Y(t_j)
         if t.size > 1:
             gap = np.diff(t)
@@ -261,9 +282,20 @@ class InformationPlusNoise(Law):
                 roots = self._q_root(lo, hi)
                 k = np.arange(1, _GAP_GRID + 1)
                 frac = 0.5 * (1 - np.cos(np.pi * k / (_GAP_GRID + 1)))
-                for a, b in zip(lo, roots, strict=True):
-                    pieces.append(a + (b - a) * frac)
-        pieces.append(t[-1] + np.geomspace(1e-13 * scale, 1e3 * scale, _TAIL_GRID))
+                # near both ends Z' varies on the scale sigma^2 w of the atom, which may be far below
+                # the first grid step of a wide gap: three points a decade down to it
+                for a, b, wa, wb in zip(lo, roots, w[cand], w[cand + 1], strict=True):
+                    step = frac[0] * (b - a)
+                    pieces.append(
+                        np.concatenate(
+                            [
+                                a + _fine_offsets(1e-3 * s2 * wa, step, a),
+                                a + (b - a) * frac,
+                                b - _fine_offsets(1e-3 * s2 * wb, step, b)[::-1],
+                            ]
+                        )
+                    )
+        pieces.append(t[-1] + _tail_offsets(scale, 1e-3 * s2 * w[-1], t[-1]))
         sizes = [p.size for p in pieces]
         grid = np.concatenate(pieces)
         _, zp, zpp, _ = self._Z_real(grid)
@@ -331,11 +363,12 @@ class InformationPlusNoise(Law):
         return _solve_increasing(fun, np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
 
     def support(self):
-        return list(self._intervals)
+        u = self._unit
+        return [(a * u, b * u) for a, b in self._intervals]
 
     def edges(self) -> np.ndarray:
         """All support edges, sorted."""
-        return np.array([e for ab in self._intervals for e in ab])
+        return self._edges * self._unit
 
     # -- the curve zeta(x + i0) inside the support -----------------------------------------
     def _curves(self, ids, sizes):
@@ -442,7 +475,7 @@ class InformationPlusNoise(Law):
 
     def _zeta_inside(self, x):
         """``zeta(x + i0)`` for real ``x`` inside the support (a flat array)."""
-        edges = self.edges()
+        edges = self._edges
         which = (np.searchsorted(edges, x, side="right") - 1) // 2
         ids, counts = np.unique(which, return_counts=True)
         curves = self._curves(ids, np.clip(counts // 2, 16, 200))
@@ -455,25 +488,37 @@ class InformationPlusNoise(Law):
         return self._newton_zeta(x + 0j, guess)
 
     def _inside(self, x):
-        slot = np.searchsorted(self.edges(), x, side="right")
-        return (slot % 2 == 1) & ~np.isin(x, self.edges())
+        slot = np.searchsorted(self._edges, x, side="right")
+        return (slot % 2 == 1) & ~np.isin(x, self._edges)
 
     # -- density, cdf, quantiles -----------------------------------------------------------
     def pdf(self, x):
         x = check_array(x, "x")
-        flat = x.ravel()
+        return (self._pdf(x.ravel() / self._unit) / self._unit).reshape(x.shape)[()]
+
+    def cdf(self, x):
+        x = check_array(x, "x")
+        return self._cdf(x.ravel() / self._unit).reshape(x.shape)[()]
+
+    def icdf(self, p):
+        p = check_array(p, "p")
+        if np.any((p < 0) | (p > 1)):
+            raise ValueError("p must lie in [0, 1]")
+        return (self._icdf(p.ravel()) * self._unit).reshape(p.shape)[()]
+
+    def _pdf(self, flat):
+        """The density at the points ``flat`` (in the working unit)."""
         out = np.zeros(flat.shape)
         inside = np.flatnonzero(self._inside(flat))
         if inside.size:
             zeta = self._zeta_inside(flat[inside])
             q = self._Z_complex(zeta)[4]
             out[inside] = np.maximum((1.0 / q).imag / (self._s2 * np.pi), 0.0)
-        return out.reshape(x.shape)[()]
+        return out
 
-    def cdf(self, x):
-        x = check_array(x, "x")
-        flat = x.ravel()
-        edges = self.edges()
+    def _cdf(self, flat):
+        """The cdf at the points ``flat`` (in the working unit)."""
+        edges = self._edges
         slot = np.searchsorted(edges, flat, side="right")
         out = np.concatenate([[0.0], np.repeat(self._mass, 2)])[slot - slot % 2]  # outside and on edges
         inside = np.flatnonzero(self._inside(flat))
@@ -481,15 +526,12 @@ class InformationPlusNoise(Law):
             zeta = self._zeta_inside(flat[inside])
             _, _, f, _, q = self._Z_complex(zeta)
             out[inside] = 1 + self._potential_im(zeta, f, q) / np.pi
-        return np.clip(out, 0.0, 1.0).reshape(x.shape)[()]
+        return np.clip(out, 0.0, 1.0)
 
-    def icdf(self, p):
-        p = check_array(p, "p")
-        if np.any((p < 0) | (p > 1)):
-            raise ValueError("p must lie in [0, 1]")
-        flat = p.ravel()
+    def _icdf(self, flat):
+        """The quantiles of the levels ``flat`` (in the working unit)."""
         out = np.empty(flat.shape)
-        edges = self.edges()
+        edges = self._edges
         out[flat <= 0] = edges[0]
         out[flat >= 1] = edges[-1]
         inner = np.flatnonzero((flat > 0) & (flat < 1))
@@ -498,7 +540,7 @@ class InformationPlusNoise(Law):
                 np.searchsorted(self._mass, flat[inner], side="left"), len(self._intervals) - 1
             )
             out[inner] = self._invert(flat[inner], which)
-        return out.reshape(p.shape)[()]
+        return out
 
     def _invert(self, p, which):
         """Quantiles ``p`` in the components ``which``.
@@ -556,7 +598,7 @@ class InformationPlusNoise(Law):
             target_p = p[failed]
 
             def fun(xx, j):
-                return self.cdf(xx) - target_p[j], self.pdf(xx)
+                return self._cdf(xx) - target_p[j], self._pdf(xx)
 
             x[failed] = _solve_increasing(fun, x_lo[failed], x_hi[failed], x[failed])
         return np.clip(x, a, b)
@@ -564,7 +606,7 @@ class InformationPlusNoise(Law):
     def stieltjes_pair(self, w):
         """``(m(w), m'(w))`` in the closed upper half-plane."""
         w = np.asarray(w, dtype=complex)
-        flat = w.ravel()
+        flat = w.ravel() / self._unit
         zeta = np.empty(flat.shape, dtype=complex)
         real = flat.imag == 0
         inside = real & self._inside(flat.real)
@@ -584,13 +626,13 @@ class InformationPlusNoise(Law):
             zeta[off] = self._newton_zeta(flat[off], base + 1j * flat.imag[off])
         _, zp, f, fp, q = self._Z_complex(zeta)
         with np.errstate(all="ignore"):
-            m, mp = f / q, fp / (q * q * zp)
+            m, mp = f / q / self._unit, fp / (q * q * zp) / self._unit / self._unit
         return m.reshape(w.shape), mp.reshape(w.shape)
 
     def _zeta_outside(self, x):
         """The real ``zeta`` on the increasing branch of ``Z`` for real ``x`` outside the support."""
         inc = self._inc
-        edges = self.edges()
+        edges = self._edges
         k = np.searchsorted(edges, x, side="right") // 2  # index of the increasing interval
         lo = np.array([inc[j][0] for j in k], dtype=float)
         hi = np.array([inc[j][1] for j in k], dtype=float)
@@ -613,11 +655,29 @@ class InformationPlusNoise(Law):
     @property
     def mean(self):
         """``∫ x dmu = ∫ t dH + sigma^2 max(gamma, 1)``."""
-        return float(self._w @ self._t) + self.sigma**2 * max(self.gamma, 1.0)
+        return float(self._w @ self._t) * self._unit + self.sigma**2 * max(self.gamma, 1.0)
 
     def singular_values(self) -> SquareRootLaw:
         """The law of the singular values themselves."""
         return SquareRootLaw(self)
+
+
+def _fine_offsets(finest, coarsest, end):
+    """Distances from ``end``, three a decade from ``finest`` (the scale ``sigma^2 w`` on which ``Z'``
+    varies next to an atom of weight ``w``; at least a few units in the last place of ``end``) up to
+    ``coarsest`` excluded: none when ``finest >= coarsest``."""
+    finest = max(finest, 8 * _EPS * abs(end))
+    decades = np.log10(coarsest / finest)
+    if not decades > 0:
+        return np.empty(0)
+    return np.geomspace(finest, coarsest, int(np.ceil(3 * decades)) + 1)[:-1]
+
+
+def _tail_offsets(scale, finest, end):
+    """Distances from the ``end`` of a tail, ascending: geometric from ``1e-13 scale`` to ``1e3 scale``,
+    below that :func:`_fine_offsets` down to ``finest``."""
+    d = np.geomspace(1e-13 * scale, 1e3 * scale, _TAIL_GRID)
+    return np.concatenate([_fine_offsets(finest, d[0], end), d])
 
 
 def _edge_coordinate(F, f_a, f_b, hard_left=False):
@@ -708,7 +768,8 @@ def rectangular_deterministic_equivalent(
         raise ValueError(f"s_singular_values must have min(N, M) = {min(N, M)} entries, got {s.size}")
     if np.any(s < 0):
         raise ValueError(f"s_singular_values must be >= 0, got min {s.min():.6g}")
-    sigma = check_real(sigma, "sigma", positive=True)
+    sigma = check_scale(sigma, "sigma")
+    check_signal_to_noise(s, "s_singular_values", sigma)
     law = InformationPlusNoise(DiscreteLaw(s * s), gamma=M / N, sigma=sigma)
     support = [(float(np.sqrt(max(a, 0.0))), float(np.sqrt(b))) for a, b in law.support()]
     return RectangularDeterministicEquivalent(shape=(N, M), law=law, support=support)
@@ -757,13 +818,15 @@ def predict_singular_outliers_over_bulk(
     s_bulk = check_array(s_bulk, "s_bulk", ndim=1, min_size=1)
     if np.any(s_bulk < 0):
         raise ValueError(f"s_bulk must be >= 0, got min {s_bulk.min():.6g}")
-    sigma = check_real(sigma, "sigma", positive=True)
+    sigma = check_scale(sigma, "sigma")
+    check_signal_to_noise(s_out, "s_outliers", sigma)
+    check_signal_to_noise(s_bulk, "s_bulk", sigma)
     law = InformationPlusNoise(DiscreteLaw(s_bulk**2), gamma=M / N, sigma=sigma)
-    u_right = law._inc[-1][0]  # the last critical point of Z
+    u_right = law._last_critical_point()
     edge = float(np.sqrt(law.support()[-1][1]))
     t = s_out**2
     separated = t > u_right
-    z, zp, _, q = law._Z_real(np.where(separated, t, u_right + 1.0))
+    z, zp, q = law._map_and_slopes(np.where(separated, t, u_right + 1.0))
     small, large = zp / q, t * q * zp / z
     left, right = (small, large) if N <= M else (large, small)
     return SingularOutlierPrediction(
