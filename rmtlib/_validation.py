@@ -10,6 +10,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import scipy.sparse
 
 __all__ = []  # private module
 
@@ -117,6 +118,11 @@ def as_real_array(value, name: str) -> np.ndarray:
 
     No pass over the values: callers that skip validation for speed still get this.
     """
+    if scipy.sparse.issparse(value):
+        raise TypeError(
+            f"{name} must be a dense array: scipy sparse matrices are not supported "
+            f"(pass {name}.toarray(), or use scipy.sparse.linalg.eigsh directly)"
+        )
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError) as exc:
