@@ -16,12 +16,17 @@ knows its ``arg_potential``.
 from __future__ import annotations
 
 import numpy as np
+from scipy.interpolate import PchipInterpolator
 
 from ._numerics import solve_increasing, to_upper_half_plane
 from ._validation import check_array, check_complex_array, check_scale
 from .laws import DiscreteLaw, Law, is_law
 
 __all__ = ["FreeConvolutionSemicircle"]
+
+_POLISH_MAX = 4096  # components asked for more quantiles are read off a dense curve
+_CURVE_MAX = 2048  # points on the curve of one such component
+_MAX_GAP_WORK = 1e7  # (gaps of nu that may open) x (atoms of nu): the cost of finding the support
 
 
 class FreeConvolutionSemicircle(Law):
@@ -109,6 +114,7 @@ class FreeConvolutionSemicircle(Law):
             with np.errstate(divide="ignore", over="ignore"):  # (nearly) coincident atoms: no gap
                 bound = s**2 * (w[:-1] + w[1:]) ** 3 / (gaps_hi - gaps_lo) ** 2
             cand = bound < 1
+            _check_cost(int(cand.sum()), self.nu.atoms.size, s)
             gaps_lo, gaps_hi = gaps_lo[cand], gaps_hi[cand]
             w_lo, w_hi = w[:-1][cand], w[1:][cand]
         splits = []
@@ -345,25 +351,35 @@ class FreeConvolutionSemicircle(Law):
         Solves for ``omega`` on the boundary curve directly: ``Im H(omega) = 0`` and
         ``Im Lambda(omega) = pi (1 - p)`` with ``Lambda = ∫ log(omega - a) dnu(a) +
         sigma^2 G_nu(omega)^2 / 2`` (so that ``cdf = 1 - Im Lambda / pi``), by a 2 x 2
-        Newton iteration (``Lambda' = G_nu H'``); then ``x = Re H(omega)``.
+        Newton iteration (``Lambda' = G_nu H'``); then ``x = Re H(omega)``. A component asked for
+        more than ``_POLISH_MAX`` quantiles (the bulk of a large spectrum) is read off a curve of
+        ``_CURVE_MAX`` points by monotone cubic interpolation instead, polished only next to its
+        edges: the cost is then linear in the number of atoms.
         """
         s2 = self.sigma**2
         ids, counts = np.unique(which, return_counts=True)
-        curves = self._biane_curves(ids, np.clip(counts, 16, 400))
+        dense = counts > _POLISH_MAX
+        curves = self._biane_curves(ids, np.where(dense, _CURVE_MAX, np.clip(counts, 16, 400)))
         w = np.empty(p.size, dtype=complex)
         x, x_lo, x_hi, a, b = (np.empty(p.size) for _ in range(5))
-        for i, (xs, om) in zip(ids, curves, strict=True):
+        polish = np.ones(p.size, dtype=bool)
+        for i, dense_i, (xs, om) in zip(ids, dense, curves, strict=True):
             sel = which == i
             fs = np.maximum.accumulate(self._cdf_from_omega(to_upper_half_plane(om)))
             # near both edges cdf - cdf(edge) ~ (u - u_edge)^3: interpolate in a variable linear in u
             t_grid, t = _edge_coordinate(fs), _edge_coordinate(p[sel], fs[0], fs[-1])
             w[sel] = np.interp(t, t_grid, om.real) + 1j * np.maximum(np.interp(t, t_grid, om.imag), 1e-300)
-            x[sel] = np.interp(t, t_grid, xs)
             slot = np.clip(np.searchsorted(fs, p[sel]), 1, fs.size - 1)
+            if dense_i:  # monotone cubic interpolation; Newton only next to the edges
+                keep = np.concatenate([[True], np.diff(t_grid) > 0])
+                x[sel] = PchipInterpolator(t_grid[keep], xs[keep])(t)
+                polish[sel] = (slot <= 8) | (slot >= fs.size - 8)
+            else:
+                x[sel] = np.interp(t, t_grid, xs)
             x_lo[sel], x_hi[sel] = xs[slot - 1], xs[slot]
             a[sel], b[sel] = self._intervals[i]
         target = np.pi * (1 - p)
-        active = np.ones(p.shape, dtype=bool)
+        active = polish.copy()
         for _ in range(60):
             idx = np.flatnonzero(active)
             if idx.size == 0:
@@ -387,7 +403,7 @@ class FreeConvolutionSemicircle(Law):
             size = np.abs(step)
             done = (size <= 1e-7 * w[idx].imag) | (size <= 1e-15 * (np.abs(wa) + self.sigma))
             active[idx[done & ~shrink]] = False
-        failed = active | ~((x >= x_lo) & (x <= x_hi))
+        failed = polish & (active | ~((x >= x_lo) & (x <= x_hi)))
         if np.any(failed):  # safeguard: bracketed Newton on the cdf itself
             target_p = p[failed]
 
@@ -414,6 +430,18 @@ def _edge_coordinate(F, f_a=None, f_b=None):
     m = np.clip((F - f_a) / (f_b - f_a), 0.0, 1.0)
     left, right = np.cbrt(m), np.cbrt(1 - m)
     return left / (left + right)
+
+
+def _check_cost(gaps: int, atoms: int, sigma: float) -> None:
+    """Refuse a law whose support may split at ``gaps`` gaps of ``nu``: each costs root-finding
+    on sums over all ``atoms``, so the work grows as their product (quadratically in the atoms
+    when they are far apart compared with ``sigma``)."""
+    if gaps * atoms > _MAX_GAP_WORK:
+        raise ValueError(
+            f"nu has {gaps} gaps between its {atoms} atoms wide enough to open at sigma = {sigma:g}: "
+            f"finding the support would take {gaps:,} x {atoms:,} sums, above the limit "
+            f"{_MAX_GAP_WORK:.0e}; merge atoms of nu closer than sigma (e.g. into a histogram)"
+        )
 
 
 def _neg(pair):
