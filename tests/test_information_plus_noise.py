@@ -7,13 +7,13 @@ import pytest
 from scipy import integrate
 
 from rmtlib.free_convolution import FreeConvolutionSemicircle
-from rmtlib.information_plus_noise import (
-    InformationPlusNoise,
+from rmtlib.information_plus_noise import InformationPlusNoise
+from rmtlib.laws import DiscreteLaw, MarchenkoPastur
+from rmtlib.outliers import (
+    predict_singular_outliers,
     predict_singular_outliers_over_bulk,
     rectangular_deterministic_equivalent,
 )
-from rmtlib.laws import DiscreteLaw, MarchenkoPastur
-from rmtlib.outliers import predict_singular_outliers
 
 
 def _power_law_bulk(n, rng, scale=0.5):
@@ -284,3 +284,14 @@ def test_the_extreme_accepted_aspect_ratios_give_marchenko_pastur(gamma):
     x = np.linspace(a, b, 9)[1:-1]
     np.testing.assert_allclose(law.cdf(x), mp.cdf(x), rtol=0, atol=1e-7)
     np.testing.assert_allclose(law.pdf(x), mp.pdf(x), rtol=1e-10)
+
+
+def test_the_rectangular_predictions_are_still_found_under_the_law_module():
+    import rmtlib
+    import rmtlib.information_plus_noise as ipn
+    import rmtlib.outliers as outliers
+
+    for name in ("rectangular_deterministic_equivalent", "predict_singular_outliers_over_bulk"):
+        assert getattr(ipn, name) is getattr(outliers, name) is getattr(rmtlib, name)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        ipn.nothing  # noqa: B018
