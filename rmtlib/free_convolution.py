@@ -18,7 +18,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
-from ._numerics import solve_increasing, to_upper_half_plane
+from ._numerics import (
+    edge_coordinate,
+    newton_on_the_curve,
+    newton_upper_half_plane,
+    solve_increasing,
+    to_upper_half_plane,
+)
 from ._validation import check_array, check_complex_array, check_scale
 from .laws import DiscreteLaw, Law, is_law
 
@@ -211,29 +217,11 @@ class FreeConvolutionSemicircle(Law):
     def _newton_omega(self, x, w, z_imag=0.0, *, maxiter: int = 60, homotopy: bool = True):
         """Newton for ``H(omega) = x + i z_imag``, keeping ``Im omega > z_imag`` (the right branch)."""
         x = np.asarray(x, dtype=float)
-        target = x + 1j * z_imag
-        w = np.array(w, dtype=complex)
         floor = np.broadcast_to(np.asarray(z_imag, dtype=float), x.shape)
-        active = np.ones(x.shape, dtype=bool)
-        for _ in range(maxiter):
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            wa = w[idx]
-            h, hp = self._H_pair(wa)
-            with np.errstate(all="ignore"):
-                step = -(h - target[idx]) / hp
-            step = np.where(np.isfinite(step), step, 0.0)
-            room = wa.imag - floor[idx]
-            shrink = (room + step.imag) <= 0
-            with np.errstate(all="ignore"):  # both branches are evaluated; the masked one may overflow
-                t = np.where(shrink, 0.5 * room / np.abs(step.imag), 1.0)
-            w[idx] = wa + t * step
-            # quadratic convergence: a step below 1e-6 Im(omega) leaves an error ~1e-12 Im(omega)
-            size = np.abs(step)
-            done = (size <= 1e-6 * (w[idx].imag - floor[idx])) | (size <= 1e-15 * (np.abs(wa) + self.sigma))
-            done &= ~shrink
-            active[idx[done]] = False
+        # quadratic convergence: a step below 1e-6 Im(omega) leaves an error ~1e-12 Im(omega)
+        w, active = newton_upper_half_plane(
+            self._H_pair, x + 1j * z_imag, w, floor=floor, rtol=1e-6, scale=self.sigma, maxiter=maxiter
+        )
         bad = active | ~(w.imag >= floor)  # not converged (e.g. drawn to a real root)
         if np.any(bad) and homotopy:
             w[bad] = self._omega_by_continuation(x[bad], floor[bad])
@@ -367,7 +355,7 @@ class FreeConvolutionSemicircle(Law):
             sel = which == i
             fs = np.maximum.accumulate(self._cdf_from_omega(to_upper_half_plane(om)))
             # near both edges cdf - cdf(edge) ~ (u - u_edge)^3: interpolate in a variable linear in u
-            t_grid, t = _edge_coordinate(fs), _edge_coordinate(p[sel], fs[0], fs[-1])
+            t_grid, t = edge_coordinate(fs, fs[0], fs[-1]), edge_coordinate(p[sel], fs[0], fs[-1])
             w[sel] = np.interp(t, t_grid, om.real) + 1j * np.maximum(np.interp(t, t_grid, om.imag), 1e-300)
             slot = np.clip(np.searchsorted(fs, p[sel]), 1, fs.size - 1)
             if dense_i:  # monotone cubic interpolation; Newton only next to the edges
@@ -378,31 +366,14 @@ class FreeConvolutionSemicircle(Law):
                 x[sel] = np.interp(t, t_grid, xs)
             x_lo[sel], x_hi[sel] = xs[slot - 1], xs[slot]
             a[sel], b[sel] = self._intervals[i]
-        target = np.pi * (1 - p)
-        active = polish.copy()
-        for _ in range(60):
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            wa = w[idx]
-            f, fp = self.nu.stieltjes_pair(wa)
+        nu = self.nu
+
+        def on_curve(wa):
+            f, fp = nu.stieltjes_pair(wa)
             h, hp = wa - s2 * f, 1 - s2 * fp
-            lam_im = self.nu.arg_potential(wa) + 0.5 * s2 * (f * f).imag
-            dlam = -f * hp
-            r1, r2 = h.imag, lam_im - target[idx]
-            det = hp.imag * dlam.real - hp.real * dlam.imag
-            with np.errstate(all="ignore"):
-                du = -(dlam.real * r1 - hp.real * r2) / det
-                dv = -(-dlam.imag * r1 + hp.imag * r2) / det
-                step = np.where(np.isfinite(du) & np.isfinite(dv), du + 1j * dv, 0.0)
-            shrink = (wa.imag + step.imag) <= 0
-            with np.errstate(all="ignore"):  # both branches are evaluated; the masked one may overflow
-                t = np.where(shrink, 0.5 * wa.imag / np.abs(step.imag), 1.0)
-            w[idx] = wa + t * step
-            x[idx] = (h + hp * t * step).real
-            size = np.abs(step)
-            done = (size <= 1e-7 * w[idx].imag) | (size <= 1e-15 * (np.abs(wa) + self.sigma))
-            active[idx[done & ~shrink]] = False
+            return h, hp, nu.arg_potential(wa) + 0.5 * s2 * (f * f).imag, -f * hp
+
+        active = newton_on_the_curve(on_curve, np.pi * (1 - p), w, x, polish.copy(), scale=self.sigma)
         failed = polish & (active | ~((x >= x_lo) & (x <= x_hi)))
         if np.any(failed):  # safeguard: bracketed Newton on the cdf itself
             target_p = p[failed]
@@ -421,15 +392,6 @@ class FreeConvolutionSemicircle(Law):
     @property
     def var(self):
         return self.nu.var + self.sigma**2
-
-
-def _edge_coordinate(F, f_a=None, f_b=None):
-    """``m^(1/3) / (m^(1/3) + (1 - m)^(1/3))`` with ``m = (F - f_a) / (f_b - f_a)``."""
-    f_a = F[0] if f_a is None else f_a
-    f_b = F[-1] if f_b is None else f_b
-    m = np.clip((F - f_a) / (f_b - f_a), 0.0, 1.0)
-    left, right = np.cbrt(m), np.cbrt(1 - m)
-    return left / (left + right)
 
 
 def _check_cost(gaps: int, atoms: int, sigma: float) -> None:

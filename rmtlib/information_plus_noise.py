@@ -44,6 +44,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
+from ._numerics import edge_coordinate, newton_on_the_curve, newton_upper_half_plane
 from ._numerics import solve_increasing as _solve_increasing
 from ._validation import (
     check_array,
@@ -457,24 +458,9 @@ class InformationPlusNoise(Law):
 
     def _newton_zeta(self, target, guess, *, maxiter: int = 60):
         """Newton for ``Z(zeta) = target`` keeping ``Im zeta > 0``."""
-        zeta = np.array(guess, dtype=complex)
-        active = np.ones(zeta.shape, dtype=bool)
-        for _ in range(maxiter):
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            za = zeta[idx]
-            z, zp, *_ = self._Z_complex(za)
-            with np.errstate(all="ignore"):
-                step = -(z - target[idx]) / zp
-            step = np.where(np.isfinite(step), step, 0.0)
-            shrink = (za.imag + step.imag) <= 0
-            with np.errstate(all="ignore"):
-                tt = np.where(shrink, 0.5 * za.imag / np.abs(step.imag), 1.0)
-            zeta[idx] = za + tt * step
-            size = np.abs(step)
-            done = ((size <= 1e-7 * zeta[idx].imag) | (size <= 1e-15 * (np.abs(za) + 1.0))) & ~shrink
-            active[idx[done]] = False
+        zeta, _ = newton_upper_half_plane(
+            lambda za: self._Z_complex(za)[:2], target, guess, rtol=1e-7, scale=1.0, maxiter=maxiter
+        )
         return zeta
 
     def _zeta_inside(self, x):
@@ -562,8 +548,8 @@ class InformationPlusNoise(Law):
         for i, n_i, (xs, zs, fs) in zip(ids, counts, curves, strict=True):
             sel = which == i
             hard = self._c == 0 and self._intervals[i][0] == 0.0  # gamma = 1: cdf ~ u - u_edge at 0
-            t_grid = _edge_coordinate(fs, fs[0], fs[-1], hard)
-            tq = _edge_coordinate(p[sel], fs[0], fs[-1], hard)
+            t_grid = edge_coordinate(fs, fs[0], fs[-1], hard)
+            tq = edge_coordinate(p[sel], fs[0], fs[-1], hard)
             keep = np.concatenate([[True], np.diff(t_grid) > 0])  # strictly increasing nodes
             x[sel] = PchipInterpolator(t_grid[keep], xs[keep])(tq)
             zeta[sel] = np.interp(tq, t_grid, zs.real) + 1j * np.maximum(
@@ -574,29 +560,12 @@ class InformationPlusNoise(Law):
             a[sel], b[sel] = self._intervals[i]
             # near the ends the coordinate may not fit (a hard edge at 0 when gamma = 1): polish there
             polish[sel] = (n_i <= _POLISH_MAX) | (slot <= 8) | (slot >= fs.size - 8)
-        target = np.pi * (p - 1)
-        active = polish.copy()
-        for _ in range(60):
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            za = zeta[idx]
+
+        def on_curve(za):
             z, zp, f, _, q = self._Z_complex(za)
-            dlam = (f / q) * zp
-            r1, r2 = z.imag, self._potential_im(za, f, q) - target[idx]
-            det = zp.imag * dlam.real - zp.real * dlam.imag
-            with np.errstate(all="ignore"):
-                du = -(dlam.real * r1 - zp.real * r2) / det
-                dv = -(-dlam.imag * r1 + zp.imag * r2) / det
-                step = np.where(np.isfinite(du) & np.isfinite(dv), du + 1j * dv, 0.0)
-            shrink = (za.imag + step.imag) <= 0
-            with np.errstate(all="ignore"):
-                tt = np.where(shrink, 0.5 * za.imag / np.abs(step.imag), 1.0)
-            zeta[idx] = za + tt * step
-            x[idx] = (z + zp * tt * step).real
-            size = np.abs(step)
-            done = (size <= 1e-7 * zeta[idx].imag) | (size <= 1e-15 * (np.abs(za) + 1.0))
-            active[idx[done & ~shrink]] = False
+            return z, zp, self._potential_im(za, f, q), (f / q) * zp
+
+        active = newton_on_the_curve(on_curve, np.pi * (p - 1), zeta, x, polish.copy(), scale=1.0)
         failed = polish & (active | ~((x >= x_lo) & (x <= x_hi)))
         if np.any(failed):  # safeguard: bracketed Newton on the cdf itself
             target_p = p[failed]
@@ -682,11 +651,3 @@ def _tail_offsets(scale, finest, end):
     below that :func:`_fine_offsets` down to ``finest``."""
     d = np.geomspace(1e-13 * scale, 1e3 * scale, _TAIL_GRID)
     return np.concatenate([_fine_offsets(finest, d[0], end), d])
-
-
-def _edge_coordinate(F, f_a, f_b, hard_left=False):
-    """A coordinate along a component, linear in ``u`` near both edges (``F - F_edge ~ u^3``,
-    or ``~ u`` at a hard left edge)."""
-    m = np.clip((F - f_a) / (f_b - f_a), 0.0, 1.0)
-    left, right = (m if hard_left else np.cbrt(m)), np.cbrt(1 - m)
-    return left / (left + right)
