@@ -25,7 +25,7 @@ from ._numerics import (
     solve_increasing,
     to_upper_half_plane,
 )
-from ._validation import check_array, check_complex_array, check_scale
+from ._validation import check_complex_array, check_scale
 from .laws import DiscreteLaw, Law, is_law
 
 __all__ = ["FreeConvolutionSemicircle"]
@@ -275,23 +275,20 @@ class FreeConvolutionSemicircle(Law):
             w[on_edge] = self.critical_points()[np.searchsorted(bounds, x[on_edge])]
         return w
 
-    def pdf(self, x):
-        x = check_array(x, "x")
+    def _pdf(self, x):
         w = self._omega_real(x.ravel(), inside_only=True)
-        return (w.imag / (np.pi * self.sigma**2)).reshape(x.shape)[()]
+        return (w.imag / (np.pi * self.sigma**2)).reshape(x.shape)
 
     def _cdf_from_omega(self, w):
         g = -self.nu.stieltjes_pair(w)[0]
         val = 1 - (self.nu.arg_potential(w) + 0.5 * self.sigma**2 * (g * g).imag) / np.pi
         return np.clip(val, 0.0, 1.0)
 
-    def cdf(self, x):
+    def _cdf(self, x):
         if not self.nu.has_arg_potential:
-            return super().cdf(x)
-        x = check_array(x, "x")
-        flat = x.ravel()
-        w = to_upper_half_plane(self._omega_real(flat))
-        return self._cdf_from_omega(w).reshape(x.shape)[()]
+            return super()._cdf(x)
+        w = to_upper_half_plane(self._omega_real(x.ravel()))
+        return self._cdf_from_omega(w).reshape(x.shape)
 
     def stieltjes_pair(self, z):
         z = np.asarray(z, dtype=complex)
@@ -314,12 +311,9 @@ class FreeConvolutionSemicircle(Law):
         f = self.stieltjes(z)
         return (z + self.sigma**2 * f)[()]
 
-    def icdf(self, p):
-        p = check_array(p, "p")
-        if np.any((p < 0) | (p > 1)):
-            raise ValueError("p must lie in [0, 1]")
+    def _icdf(self, p):
         if not self.nu.has_arg_potential:
-            return super().icdf(p)
+            return super()._icdf(p)
         flat = p.ravel()
         out = np.empty(flat.shape)
         edges = self.edges()
@@ -331,7 +325,7 @@ class FreeConvolutionSemicircle(Law):
         if inner.size:
             which = np.minimum(np.searchsorted(cum[1::2], flat[inner], side="left"), len(self._intervals) - 1)
             out[inner] = self._invert(flat[inner], which)
-        return out.reshape(p.shape)[()]
+        return out.reshape(p.shape)
 
     def _invert(self, p, which):
         """Quantiles ``p`` lying in the support components ``which``.

@@ -482,21 +482,16 @@ class InformationPlusNoise(Law):
         return (slot % 2 == 1) & ~np.isin(x, self._edges)
 
     # -- density, cdf, quantiles -----------------------------------------------------------
-    def pdf(self, x):
-        x = check_array(x, "x")
-        return (self._pdf(x.ravel() / self._unit) / self._unit).reshape(x.shape)[()]
+    def _pdf(self, x):
+        return self._pdf_w(x.ravel() / self._unit).reshape(x.shape) / self._unit
 
-    def cdf(self, x):
-        x = check_array(x, "x")
-        return self._cdf(x.ravel() / self._unit).reshape(x.shape)[()]
+    def _cdf(self, x):
+        return self._cdf_w(x.ravel() / self._unit).reshape(x.shape)
 
-    def icdf(self, p):
-        p = check_array(p, "p")
-        if np.any((p < 0) | (p > 1)):
-            raise ValueError("p must lie in [0, 1]")
-        return (self._icdf(p.ravel()) * self._unit).reshape(p.shape)[()]
+    def _icdf(self, p):
+        return (self._icdf_w(p.ravel()) * self._unit).reshape(p.shape)
 
-    def _pdf(self, flat):
+    def _pdf_w(self, flat):
         """The density at the points ``flat`` (in the working unit)."""
         out = np.zeros(flat.shape)
         inside = np.flatnonzero(self._inside(flat))
@@ -506,7 +501,7 @@ class InformationPlusNoise(Law):
             out[inside] = np.maximum((1.0 / q).imag / (self._s2 * np.pi), 0.0)
         return out
 
-    def _cdf(self, flat):
+    def _cdf_w(self, flat):
         """The cdf at the points ``flat`` (in the working unit)."""
         edges = self._edges
         slot = np.searchsorted(edges, flat, side="right")
@@ -518,7 +513,7 @@ class InformationPlusNoise(Law):
             out[inside] = 1 + self._potential_im(zeta, f, q) / np.pi
         return np.clip(out, 0.0, 1.0)
 
-    def _icdf(self, flat):
+    def _icdf_w(self, flat):
         """The quantiles of the levels ``flat`` (in the working unit)."""
         out = np.empty(flat.shape)
         edges = self._edges
@@ -571,7 +566,7 @@ class InformationPlusNoise(Law):
             target_p = p[failed]
 
             def fun(xx, j):
-                return self._cdf(xx) - target_p[j], self._pdf(xx)
+                return self._cdf_w(xx) - target_p[j], self._pdf_w(xx)
 
             x[failed] = _solve_increasing(fun, x_lo[failed], x_hi[failed], x[failed])
         return np.clip(x, a, b)
