@@ -39,7 +39,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-GROUPS = ("topk", "freeconv", "rectangular", "tridiag", "sweep", "book", "book-full")
+GROUPS = ("topk", "freeconv", "rectangular", "atoms", "tridiag", "sweep", "book", "book-full")
 PEERS = {"freealg": ("freealg", HERE / ".venv-freealg"), "skrmt": ("scikit-rmt", HERE / ".venv-skrmt")}
 SINGLE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
@@ -400,6 +400,65 @@ def bench_rectangular(repeats, budget_s, log) -> list[Row]:
     return [row]
 
 
+ATOM_CASES = [
+    # (case, size, setup, budget in seconds, note)
+    ("free convolution of atoms over 16 decades (`FreeConvolutionSemicircle`), support and every quantile",
+     "4,000 atoms, sigma = 1", """
+        import numpy as np
+        from rmtlib import DiscreteLaw, FreeConvolutionSemicircle
+        atoms = np.logspace(-8, 8, 4000)
+        def call():
+            return FreeConvolutionSemicircle(DiscreteLaw(atoms), 1.0).quantiles(4000)
+        def summary(out):
+            return float(out[-1])
+     """, 10.0, "1817 support components; under the work limit (gaps x atoms <= 1e7)"),
+    ("free convolution of atoms over 16 decades, refused above the work limit",
+     "100,000 atoms, sigma = 1", """
+        import numpy as np
+        from rmtlib import DiscreteLaw, FreeConvolutionSemicircle
+        atoms = np.logspace(-8, 8, 100_000)
+        def call():
+            try:
+                FreeConvolutionSemicircle(DiscreteLaw(atoms), 1.0)
+            except ValueError as exc:
+                return str(exc)
+            return "accepted"
+        def summary(out):
+            return out[:40]
+     """, 1.0, "one-line refusal: 41,342 gaps x 100,000 atoms"),
+    ("square deterministic equivalent (`deterministic_equivalent(...).eigenvalues`)",
+     "100,000 standard-normal atoms, sigma = 1", """
+        import numpy as np
+        from rmtlib.outliers import deterministic_equivalent
+        s = np.random.default_rng(0).standard_normal(100_000)
+        def call():
+            return deterministic_equivalent(s, 1.0).eigenvalues
+        def summary(out):
+            return [float(out[0]), float(out[-1])]
+     """, 30.0, "the bulk read off a 2048-point curve"),
+]
+
+
+def bench_atoms(repeats, budget_s, log) -> list[Row]:
+    """Cost in the number of atoms: the laws built on a large discrete spectrum (no peer)."""
+    rows = []
+    for case, size, setup, budget, note in ATOM_CASES:
+        log(f"[bench] {case}, {size}")
+        worker = Worker(sys.executable, setup)
+        try:
+            times, start = [], time.perf_counter()
+            while len(times) < repeats and (not times or time.perf_counter() - start < budget_s):
+                times.append(worker.time())
+            mem = worker.memory()
+        finally:
+            worker.close()
+        row = Row(case, size, statistics.median(times), memory_mib=f"{mem['peak_mib']:.0f}",
+                  note=f"{note}; {len(times)} runs")
+        row.budget, row.passed = f"ours <= {budget:g} s", row.ours_s <= budget
+        rows.append(row)
+    return rows
+
+
 def _tridiag_setup(case: str, N: int, bins: int) -> str:
     """Worker setup for one ``bench_tridiagonal`` case: its setup, then its work as ``call()``."""
     from bench_tridiagonal import CASES
@@ -587,6 +646,7 @@ def main(argv=None) -> int:
                                    budget_s, log),
         "freeconv": lambda: bench_freeconv(quick, repeats, budget_s, log),
         "rectangular": lambda: bench_rectangular(repeats, budget_s, log),
+        "atoms": lambda: bench_atoms(repeats, budget_s, log),
         "tridiag": lambda: bench_tridiag(repeats, budget_s, log),
         "sweep": lambda: bench_sweep(*((16, 1200, 100) if quick else (40, 1500, 200)), repeats, budget_s,
                                      log),
