@@ -1,7 +1,8 @@
-"""Numerical helpers shared by the laws and the predictions: a bracketed root finder, a reflection.
+"""Numerical helpers shared by the laws and the predictions: a bracketed root finder, a
+reflection, the Newton iterations of the subordination maps, the edge coordinate.
 
-A private module: its names are used by :mod:`rmtlib.laws`, :mod:`rmtlib.free_convolution`
-and :mod:`rmtlib.outliers`, not by users.
+A private module: its names are used by :mod:`rmtlib.laws`, :mod:`rmtlib.free_convolution`,
+:mod:`rmtlib.information_plus_noise` and :mod:`rmtlib.outliers`, not by users.
 """
 
 from __future__ import annotations
