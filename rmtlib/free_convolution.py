@@ -42,7 +42,10 @@ class FreeConvolutionSemicircle(Law):
     ----------
     nu : Law
         The law of the spectrum of ``S`` (e.g. a :class:`DiscreteLaw` of its
-        eigenvalues, up to 10^5 atoms, or :class:`Uniform`).
+        eigenvalues, or :class:`Uniform`). Finding the support of a discrete ``nu``
+        costs (gaps between its atoms wide enough to open at ``sigma``) x (atoms):
+        10^5 atoms of a spectrum with few such gaps are quick, and a product above
+        10^7 (atoms spread far apart compared with ``sigma``) is refused.
     sigma : float
         Noise level (> 0). A nested ``FreeConvolutionSemicircle`` is flattened
         (``sc(s1) ⊞ sc(s2) = sc(sqrt(s1^2 + s2^2))``).
