@@ -10,6 +10,7 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+import scipy.sparse
 
 __all__ = []  # private module
 
@@ -78,11 +79,50 @@ def check_scale(value, name: str) -> float:
     return value
 
 
+#: Largest (and, inverted, smallest) aspect ratio accepted by the rectangular law: its support
+#: has a relative width ``~ 4 / sqrt(gamma)``, and at ``gamma = 1e8`` its cdf is still right to
+#: about ``1e-8``.
+MAX_ASPECT = 1e8
+
+
+def check_aspect_ratio(value, name: str) -> float:
+    """Return ``value`` as a float in ``[1/MAX_ASPECT, MAX_ASPECT]``."""
+    value = check_real(value, name, positive=True)
+    if not 1 / MAX_ASPECT <= value <= MAX_ASPECT:
+        raise ValueError(
+            f"{name} = {value:g} is outside [{1 / MAX_ASPECT:g}, {MAX_ASPECT:g}]: the law's support is "
+            f"then narrower than floating point resolves relative to its location"
+        )
+    return value
+
+
+#: Largest ratio of a singular value of the signal to the noise level accepted by the rectangular
+#: law: the component of the law around an isolated squared singular value ``t`` has a relative
+#: width ``~ sigma / sqrt(t)``, which floating point no longer resolves far beyond it.
+MAX_SIGNAL_TO_NOISE = 1e10
+
+
+def check_signal_to_noise(values: np.ndarray, name: str, sigma: float) -> np.ndarray:
+    """Refuse nonnegative singular values ``values`` above ``MAX_SIGNAL_TO_NOISE`` times ``sigma``."""
+    top = float(np.max(values, initial=0.0))
+    if top > MAX_SIGNAL_TO_NOISE * sigma:
+        raise ValueError(
+            f"{name} must be at most {MAX_SIGNAL_TO_NOISE:g} times sigma = {sigma:g} (got max {top:g}): "
+            f"the noise is then below what floating point resolves next to the signal"
+        )
+    return values
+
+
 def as_real_array(value, name: str) -> np.ndarray:
     """Return ``value`` as a float array; refuse complex numbers (never drop an imaginary part).
 
     No pass over the values: callers that skip validation for speed still get this.
     """
+    if scipy.sparse.issparse(value):
+        raise TypeError(
+            f"{name} must be a dense array: scipy sparse matrices are not supported "
+            f"(pass {name}.toarray(), or use scipy.sparse.linalg.eigsh directly)"
+        )
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError) as exc:

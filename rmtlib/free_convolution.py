@@ -16,12 +16,23 @@ knows its ``arg_potential``.
 from __future__ import annotations
 
 import numpy as np
+from scipy.interpolate import PchipInterpolator
 
-from ._numerics import solve_increasing, to_upper_half_plane
-from ._validation import check_array, check_complex_array, check_scale
+from ._numerics import (
+    edge_coordinate,
+    newton_on_the_curve,
+    newton_upper_half_plane,
+    solve_increasing,
+    to_upper_half_plane,
+)
+from ._validation import check_complex_array, check_scale
 from .laws import DiscreteLaw, Law, is_law
 
 __all__ = ["FreeConvolutionSemicircle"]
+
+_POLISH_MAX = 4096  # components asked for more quantiles are read off a dense curve
+_CURVE_MAX = 2048  # points on the curve of one such component
+_MAX_GAP_WORK = 1e7  # (gaps of nu that may open) x (atoms of nu): the cost of finding the support
 
 
 class FreeConvolutionSemicircle(Law):
@@ -31,7 +42,10 @@ class FreeConvolutionSemicircle(Law):
     ----------
     nu : Law
         The law of the spectrum of ``S`` (e.g. a :class:`DiscreteLaw` of its
-        eigenvalues, up to 10^5 atoms, or :class:`Uniform`).
+        eigenvalues, or :class:`Uniform`). Finding the support of a discrete ``nu``
+        costs (gaps between its atoms wide enough to open at ``sigma``) x (atoms):
+        10^5 atoms of a spectrum with few such gaps are quick, and a product above
+        10^7 (atoms spread far apart compared with ``sigma``) is refused.
     sigma : float
         Noise level (> 0). A nested ``FreeConvolutionSemicircle`` is flattened
         (``sc(s1) ⊞ sc(s2) = sc(sqrt(s1^2 + s2^2))``).
@@ -109,6 +123,7 @@ class FreeConvolutionSemicircle(Law):
             with np.errstate(divide="ignore", over="ignore"):  # (nearly) coincident atoms: no gap
                 bound = s**2 * (w[:-1] + w[1:]) ** 3 / (gaps_hi - gaps_lo) ** 2
             cand = bound < 1
+            _check_cost(int(cand.sum()), self.nu.atoms.size, s)
             gaps_lo, gaps_hi = gaps_lo[cand], gaps_hi[cand]
             w_lo, w_hi = w[:-1][cand], w[1:][cand]
         splits = []
@@ -205,29 +220,11 @@ class FreeConvolutionSemicircle(Law):
     def _newton_omega(self, x, w, z_imag=0.0, *, maxiter: int = 60, homotopy: bool = True):
         """Newton for ``H(omega) = x + i z_imag``, keeping ``Im omega > z_imag`` (the right branch)."""
         x = np.asarray(x, dtype=float)
-        target = x + 1j * z_imag
-        w = np.array(w, dtype=complex)
         floor = np.broadcast_to(np.asarray(z_imag, dtype=float), x.shape)
-        active = np.ones(x.shape, dtype=bool)
-        for _ in range(maxiter):
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            wa = w[idx]
-            h, hp = self._H_pair(wa)
-            with np.errstate(all="ignore"):
-                step = -(h - target[idx]) / hp
-            step = np.where(np.isfinite(step), step, 0.0)
-            room = wa.imag - floor[idx]
-            shrink = (room + step.imag) <= 0
-            with np.errstate(all="ignore"):  # both branches are evaluated; the masked one may overflow
-                t = np.where(shrink, 0.5 * room / np.abs(step.imag), 1.0)
-            w[idx] = wa + t * step
-            # quadratic convergence: a step below 1e-6 Im(omega) leaves an error ~1e-12 Im(omega)
-            size = np.abs(step)
-            done = (size <= 1e-6 * (w[idx].imag - floor[idx])) | (size <= 1e-15 * (np.abs(wa) + self.sigma))
-            done &= ~shrink
-            active[idx[done]] = False
+        # quadratic convergence: a step below 1e-6 Im(omega) leaves an error ~1e-12 Im(omega)
+        w, active = newton_upper_half_plane(
+            self._H_pair, x + 1j * z_imag, w, floor=floor, rtol=1e-6, scale=self.sigma, maxiter=maxiter
+        )
         bad = active | ~(w.imag >= floor)  # not converged (e.g. drawn to a real root)
         if np.any(bad) and homotopy:
             w[bad] = self._omega_by_continuation(x[bad], floor[bad])
@@ -281,23 +278,20 @@ class FreeConvolutionSemicircle(Law):
             w[on_edge] = self.critical_points()[np.searchsorted(bounds, x[on_edge])]
         return w
 
-    def pdf(self, x):
-        x = check_array(x, "x")
+    def _pdf(self, x):
         w = self._omega_real(x.ravel(), inside_only=True)
-        return (w.imag / (np.pi * self.sigma**2)).reshape(x.shape)[()]
+        return (w.imag / (np.pi * self.sigma**2)).reshape(x.shape)
 
     def _cdf_from_omega(self, w):
         g = -self.nu.stieltjes_pair(w)[0]
         val = 1 - (self.nu.arg_potential(w) + 0.5 * self.sigma**2 * (g * g).imag) / np.pi
         return np.clip(val, 0.0, 1.0)
 
-    def cdf(self, x):
+    def _cdf(self, x):
         if not self.nu.has_arg_potential:
-            return super().cdf(x)
-        x = check_array(x, "x")
-        flat = x.ravel()
-        w = to_upper_half_plane(self._omega_real(flat))
-        return self._cdf_from_omega(w).reshape(x.shape)[()]
+            return super()._cdf(x)
+        w = to_upper_half_plane(self._omega_real(x.ravel()))
+        return self._cdf_from_omega(w).reshape(x.shape)
 
     def stieltjes_pair(self, z):
         z = np.asarray(z, dtype=complex)
@@ -320,12 +314,9 @@ class FreeConvolutionSemicircle(Law):
         f = self.stieltjes(z)
         return (z + self.sigma**2 * f)[()]
 
-    def icdf(self, p):
-        p = check_array(p, "p")
-        if np.any((p < 0) | (p > 1)):
-            raise ValueError("p must lie in [0, 1]")
+    def _icdf(self, p):
         if not self.nu.has_arg_potential:
-            return super().icdf(p)
+            return super()._icdf(p)
         flat = p.ravel()
         out = np.empty(flat.shape)
         edges = self.edges()
@@ -337,7 +328,7 @@ class FreeConvolutionSemicircle(Law):
         if inner.size:
             which = np.minimum(np.searchsorted(cum[1::2], flat[inner], side="left"), len(self._intervals) - 1)
             out[inner] = self._invert(flat[inner], which)
-        return out.reshape(p.shape)[()]
+        return out.reshape(p.shape)
 
     def _invert(self, p, which):
         """Quantiles ``p`` lying in the support components ``which``.
@@ -345,49 +336,42 @@ class FreeConvolutionSemicircle(Law):
         Solves for ``omega`` on the boundary curve directly: ``Im H(omega) = 0`` and
         ``Im Lambda(omega) = pi (1 - p)`` with ``Lambda = ∫ log(omega - a) dnu(a) +
         sigma^2 G_nu(omega)^2 / 2`` (so that ``cdf = 1 - Im Lambda / pi``), by a 2 x 2
-        Newton iteration (``Lambda' = G_nu H'``); then ``x = Re H(omega)``.
+        Newton iteration (``Lambda' = G_nu H'``); then ``x = Re H(omega)``. A component asked for
+        more than ``_POLISH_MAX`` quantiles (the bulk of a large spectrum) is read off a curve of
+        ``_CURVE_MAX`` points by monotone cubic interpolation instead, polished only next to its
+        edges: the cost is then linear in the number of atoms.
         """
         s2 = self.sigma**2
         ids, counts = np.unique(which, return_counts=True)
-        curves = self._biane_curves(ids, np.clip(counts, 16, 400))
+        dense = counts > _POLISH_MAX
+        curves = self._biane_curves(ids, np.where(dense, _CURVE_MAX, np.clip(counts, 16, 400)))
         w = np.empty(p.size, dtype=complex)
         x, x_lo, x_hi, a, b = (np.empty(p.size) for _ in range(5))
-        for i, (xs, om) in zip(ids, curves, strict=True):
+        polish = np.ones(p.size, dtype=bool)
+        for i, dense_i, (xs, om) in zip(ids, dense, curves, strict=True):
             sel = which == i
             fs = np.maximum.accumulate(self._cdf_from_omega(to_upper_half_plane(om)))
             # near both edges cdf - cdf(edge) ~ (u - u_edge)^3: interpolate in a variable linear in u
-            t_grid, t = _edge_coordinate(fs), _edge_coordinate(p[sel], fs[0], fs[-1])
+            t_grid, t = edge_coordinate(fs, fs[0], fs[-1]), edge_coordinate(p[sel], fs[0], fs[-1])
             w[sel] = np.interp(t, t_grid, om.real) + 1j * np.maximum(np.interp(t, t_grid, om.imag), 1e-300)
-            x[sel] = np.interp(t, t_grid, xs)
             slot = np.clip(np.searchsorted(fs, p[sel]), 1, fs.size - 1)
+            if dense_i:  # monotone cubic interpolation; Newton only next to the edges
+                keep = np.concatenate([[True], np.diff(t_grid) > 0])
+                x[sel] = PchipInterpolator(t_grid[keep], xs[keep])(t)
+                polish[sel] = (slot <= 8) | (slot >= fs.size - 8)
+            else:
+                x[sel] = np.interp(t, t_grid, xs)
             x_lo[sel], x_hi[sel] = xs[slot - 1], xs[slot]
             a[sel], b[sel] = self._intervals[i]
-        target = np.pi * (1 - p)
-        active = np.ones(p.shape, dtype=bool)
-        for _ in range(60):
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            wa = w[idx]
-            f, fp = self.nu.stieltjes_pair(wa)
+        nu = self.nu
+
+        def on_curve(wa):
+            f, fp = nu.stieltjes_pair(wa)
             h, hp = wa - s2 * f, 1 - s2 * fp
-            lam_im = self.nu.arg_potential(wa) + 0.5 * s2 * (f * f).imag
-            dlam = -f * hp
-            r1, r2 = h.imag, lam_im - target[idx]
-            det = hp.imag * dlam.real - hp.real * dlam.imag
-            with np.errstate(all="ignore"):
-                du = -(dlam.real * r1 - hp.real * r2) / det
-                dv = -(-dlam.imag * r1 + hp.imag * r2) / det
-                step = np.where(np.isfinite(du) & np.isfinite(dv), du + 1j * dv, 0.0)
-            shrink = (wa.imag + step.imag) <= 0
-            with np.errstate(all="ignore"):  # both branches are evaluated; the masked one may overflow
-                t = np.where(shrink, 0.5 * wa.imag / np.abs(step.imag), 1.0)
-            w[idx] = wa + t * step
-            x[idx] = (h + hp * t * step).real
-            size = np.abs(step)
-            done = (size <= 1e-7 * w[idx].imag) | (size <= 1e-15 * (np.abs(wa) + self.sigma))
-            active[idx[done & ~shrink]] = False
-        failed = active | ~((x >= x_lo) & (x <= x_hi))
+            return h, hp, nu.arg_potential(wa) + 0.5 * s2 * (f * f).imag, -f * hp
+
+        active = newton_on_the_curve(on_curve, np.pi * (1 - p), w, x, polish.copy(), scale=self.sigma)
+        failed = polish & (active | ~((x >= x_lo) & (x <= x_hi)))
         if np.any(failed):  # safeguard: bracketed Newton on the cdf itself
             target_p = p[failed]
 
@@ -407,13 +391,16 @@ class FreeConvolutionSemicircle(Law):
         return self.nu.var + self.sigma**2
 
 
-def _edge_coordinate(F, f_a=None, f_b=None):
-    """``m^(1/3) / (m^(1/3) + (1 - m)^(1/3))`` with ``m = (F - f_a) / (f_b - f_a)``."""
-    f_a = F[0] if f_a is None else f_a
-    f_b = F[-1] if f_b is None else f_b
-    m = np.clip((F - f_a) / (f_b - f_a), 0.0, 1.0)
-    left, right = np.cbrt(m), np.cbrt(1 - m)
-    return left / (left + right)
+def _check_cost(gaps: int, atoms: int, sigma: float) -> None:
+    """Refuse a law whose support may split at ``gaps`` gaps of ``nu``: each costs root-finding
+    on sums over all ``atoms``, so the work grows as their product (quadratically in the atoms
+    when they are far apart compared with ``sigma``)."""
+    if gaps * atoms > _MAX_GAP_WORK:
+        raise ValueError(
+            f"nu has {gaps} gaps between its {atoms} atoms wide enough to open at sigma = {sigma:g}: "
+            f"finding the support would take {gaps:,} x {atoms:,} sums, above the limit "
+            f"{_MAX_GAP_WORK:.0e}; merge atoms of nu closer than sigma (e.g. into a histogram)"
+        )
 
 
 def _neg(pair):

@@ -33,34 +33,46 @@ whose derivative along ``Z`` is ``m``. For a square ``W`` the law of the symmetr
 values is the free convolution of the semicircle with the symmetrized singular values of
 ``S`` (Benaych-Georges, Probab. Theory Related Fields 144, 2009), an independent check.
 
-* :class:`InformationPlusNoise` -- the law of the squared singular values of ``W``.
-* :func:`rectangular_deterministic_equivalent` -- the predicted location of every singular
-  value of ``W`` from the exact singular values of ``S``: the classical locations of the law.
-* :func:`predict_singular_outliers_over_bulk` -- the first-order prediction: each outlier of
-  ``S`` alone in front of the bulk of ``S``, ``rho^2 = Z_bulk(s^2)`` (Benaych-Georges and
-  Nadakuditi's formulas when the bulk is zero).
+:class:`InformationPlusNoise` is the law of the squared singular values of ``W``; the
+predictions built on it (:func:`~rmtlib.outliers.rectangular_deterministic_equivalent`,
+:func:`~rmtlib.outliers.predict_singular_outliers_over_bulk`) live in :mod:`rmtlib.outliers`
+with the square ones.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-
 import numpy as np
 from scipy.interpolate import PchipInterpolator
 
+from ._numerics import edge_coordinate, newton_on_the_curve, newton_upper_half_plane
 from ._numerics import solve_increasing as _solve_increasing
-from ._validation import check_array, check_int, check_real
+from ._validation import (
+    check_array,
+    check_aspect_ratio,
+    check_scale,
+    check_signal_to_noise,
+)
 from .laws import DiscreteLaw, Law, SquareRootLaw, is_law
-from .outliers import SingularOutlierPrediction
 
-__all__ = [
-    "InformationPlusNoise",
+__all__ = ["InformationPlusNoise"]
+
+_MOVED_TO_OUTLIERS = (
     "RectangularDeterministicEquivalent",
     "rectangular_deterministic_equivalent",
     "predict_singular_outliers_over_bulk",
-]
+)
 
+
+def __getattr__(name):
+    """The rectangular predictions moved to :mod:`rmtlib.outliers`; still found here by name."""
+    if name in _MOVED_TO_OUTLIERS:
+        from . import outliers
+
+        return getattr(outliers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_EPS = np.finfo(float).eps
 _CHUNK = 1 << 15  # points x atoms per block (fits in cache)
 _GAP_GRID = 64  # Z' samples per candidate gap of H
 _TAIL_GRID = 96  # Z' samples left of the smallest and right of the largest atom
@@ -109,17 +121,22 @@ class InformationPlusNoise(Law):
 
     def __init__(self, signal, *, gamma: float, sigma: float):
         self.signal = _check_signal(signal)
-        self.gamma = check_real(gamma, "gamma", positive=True)
-        self.sigma = check_real(sigma, "sigma", positive=True)
-        # work on the smaller side: rows <= columns
-        self._s2 = self.sigma**2 * min(self.gamma, 1.0)
+        self.gamma = check_aspect_ratio(gamma, "gamma")
+        self.sigma = check_scale(sigma, "sigma")
+        check_signal_to_noise(np.sqrt(self.signal.atoms[-1:]), "sqrt of signal's atoms", self.sigma)
+        # work on the smaller side (rows <= columns), in a unit that is a power of two near its
+        # noise variance: the rescaling is exact, and the powers of 1 / (t - u) stay in range
+        s2 = self.sigma**2 * min(self.gamma, 1.0)
+        self._unit = float(2.0 ** np.round(np.log2(s2)))
+        self._s2 = s2 / self._unit
         self._c = self._s2 * (max(self.gamma, 1.0 / self.gamma) - 1.0)
-        self._t = np.asarray(self.signal.atoms, dtype=float)
+        self._t = np.asarray(self.signal.atoms, dtype=float) / self._unit
         self._w = np.asarray(self.signal.weights, dtype=float)
         self._inc = self._increasing_intervals()
         self._u_intervals = [(self._inc[k][1], self._inc[k + 1][0]) for k in range(len(self._inc) - 1)]
         ends = np.maximum(self._Z_real(np.array([u for uv in self._u_intervals for u in uv]))[0], 0.0)
         self._intervals = [(float(ends[2 * i]), float(ends[2 * i + 1])) for i in range(ends.size // 2)]
+        self._edges = ends
         # cdf at the right end of each component: the mass of H left of its u-end
         self._mass = np.array([self._w[self._t < ur].sum() for _, ur in self._u_intervals])
         self._freeze()
@@ -231,9 +248,19 @@ class InformationPlusNoise(Law):
         first-order location of the singular value of ``W`` it produces (when ``Z'(s^2) > 0``).
         """
         u = check_array(u, "u")
-        if np.any(np.isin(u, self._t)):
+        if np.any(np.isin(u, self.signal.atoms)):
             raise ValueError("u must avoid the atoms of signal (Z has poles there)")
-        return self._Z_real(u.ravel())[0].reshape(u.shape)[()]
+        return (self._Z_real(u.ravel() / self._unit)[0] * self._unit).reshape(u.shape)[()]
+
+    def _last_critical_point(self) -> float:
+        """The largest real critical point of ``Z``: a squared singular value of ``S`` right of it
+        separates from the bulk."""
+        return self._inc[-1][0] * self._unit
+
+    def _map_and_slopes(self, u):
+        """``(Z(u), Z'(u), q(u))`` for real ``u`` right of the last atom."""
+        z, zp, _, q = self._Z_real(np.asarray(u, dtype=float) / self._unit)
+        return z * self._unit, zp, q
 
     # -- support ------------------------------------------------------------------------
     def _increasing_intervals(self):
@@ -245,8 +272,7 @@ class InformationPlusNoise(Law):
         pieces = []  # (grid, whether the grid runs to -inf / +inf)
         # left of the smallest atom: q decreases from 1 to -inf; q > 0 up to its root u0
         u0 = self._q_root(np.array([t[0] - 2 * s2]), np.array([t[0]]))[0]
-        d = np.geomspace(1e-13 * scale, 1e3 * scale, _TAIL_GRID)[::-1]
-        pieces.append(u0 - d)
+        pieces.append(u0 - _tail_offsets(scale, 1e-3 * s2 * w[0], u0)[::-1])
         # candidate gaps of H: a gap opens only where (w_j^(1/3) + w_(j+1)^(1/3))^(3/2) / gap < Y(t_j)
         if t.size > 1:
             gap = np.diff(t)
@@ -261,9 +287,20 @@ class InformationPlusNoise(Law):
                 roots = self._q_root(lo, hi)
                 k = np.arange(1, _GAP_GRID + 1)
                 frac = 0.5 * (1 - np.cos(np.pi * k / (_GAP_GRID + 1)))
-                for a, b in zip(lo, roots, strict=True):
-                    pieces.append(a + (b - a) * frac)
-        pieces.append(t[-1] + np.geomspace(1e-13 * scale, 1e3 * scale, _TAIL_GRID))
+                # near both ends Z' varies on the scale sigma^2 w of the atom, which may be far below
+                # the first grid step of a wide gap: three points a decade down to it
+                for a, b, wa, wb in zip(lo, roots, w[cand], w[cand + 1], strict=True):
+                    step = frac[0] * (b - a)
+                    pieces.append(
+                        np.concatenate(
+                            [
+                                a + _fine_offsets(1e-3 * s2 * wa, step, a),
+                                a + (b - a) * frac,
+                                b - _fine_offsets(1e-3 * s2 * wb, step, b)[::-1],
+                            ]
+                        )
+                    )
+        pieces.append(t[-1] + _tail_offsets(scale, 1e-3 * s2 * w[-1], t[-1]))
         sizes = [p.size for p in pieces]
         grid = np.concatenate(pieces)
         _, zp, zpp, _ = self._Z_real(grid)
@@ -331,11 +368,12 @@ class InformationPlusNoise(Law):
         return _solve_increasing(fun, np.asarray(lo, dtype=float), np.asarray(hi, dtype=float))
 
     def support(self):
-        return list(self._intervals)
+        u = self._unit
+        return [(a * u, b * u) for a, b in self._intervals]
 
     def edges(self) -> np.ndarray:
         """All support edges, sorted."""
-        return np.array([e for ab in self._intervals for e in ab])
+        return self._edges * self._unit
 
     # -- the curve zeta(x + i0) inside the support -----------------------------------------
     def _curves(self, ids, sizes):
@@ -420,29 +458,14 @@ class InformationPlusNoise(Law):
 
     def _newton_zeta(self, target, guess, *, maxiter: int = 60):
         """Newton for ``Z(zeta) = target`` keeping ``Im zeta > 0``."""
-        zeta = np.array(guess, dtype=complex)
-        active = np.ones(zeta.shape, dtype=bool)
-        for _ in range(maxiter):
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            za = zeta[idx]
-            z, zp, *_ = self._Z_complex(za)
-            with np.errstate(all="ignore"):
-                step = -(z - target[idx]) / zp
-            step = np.where(np.isfinite(step), step, 0.0)
-            shrink = (za.imag + step.imag) <= 0
-            with np.errstate(all="ignore"):
-                tt = np.where(shrink, 0.5 * za.imag / np.abs(step.imag), 1.0)
-            zeta[idx] = za + tt * step
-            size = np.abs(step)
-            done = ((size <= 1e-7 * zeta[idx].imag) | (size <= 1e-15 * (np.abs(za) + 1.0))) & ~shrink
-            active[idx[done]] = False
+        zeta, _ = newton_upper_half_plane(
+            lambda za: self._Z_complex(za)[:2], target, guess, rtol=1e-7, scale=1.0, maxiter=maxiter
+        )
         return zeta
 
     def _zeta_inside(self, x):
         """``zeta(x + i0)`` for real ``x`` inside the support (a flat array)."""
-        edges = self.edges()
+        edges = self._edges
         which = (np.searchsorted(edges, x, side="right") - 1) // 2
         ids, counts = np.unique(which, return_counts=True)
         curves = self._curves(ids, np.clip(counts // 2, 16, 200))
@@ -455,25 +478,32 @@ class InformationPlusNoise(Law):
         return self._newton_zeta(x + 0j, guess)
 
     def _inside(self, x):
-        slot = np.searchsorted(self.edges(), x, side="right")
-        return (slot % 2 == 1) & ~np.isin(x, self.edges())
+        slot = np.searchsorted(self._edges, x, side="right")
+        return (slot % 2 == 1) & ~np.isin(x, self._edges)
 
     # -- density, cdf, quantiles -----------------------------------------------------------
-    def pdf(self, x):
-        x = check_array(x, "x")
-        flat = x.ravel()
+    def _pdf(self, x):
+        return self._pdf_w(x.ravel() / self._unit).reshape(x.shape) / self._unit
+
+    def _cdf(self, x):
+        return self._cdf_w(x.ravel() / self._unit).reshape(x.shape)
+
+    def _icdf(self, p):
+        return (self._icdf_w(p.ravel()) * self._unit).reshape(p.shape)
+
+    def _pdf_w(self, flat):
+        """The density at the points ``flat`` (in the working unit)."""
         out = np.zeros(flat.shape)
         inside = np.flatnonzero(self._inside(flat))
         if inside.size:
             zeta = self._zeta_inside(flat[inside])
             q = self._Z_complex(zeta)[4]
             out[inside] = np.maximum((1.0 / q).imag / (self._s2 * np.pi), 0.0)
-        return out.reshape(x.shape)[()]
+        return out
 
-    def cdf(self, x):
-        x = check_array(x, "x")
-        flat = x.ravel()
-        edges = self.edges()
+    def _cdf_w(self, flat):
+        """The cdf at the points ``flat`` (in the working unit)."""
+        edges = self._edges
         slot = np.searchsorted(edges, flat, side="right")
         out = np.concatenate([[0.0], np.repeat(self._mass, 2)])[slot - slot % 2]  # outside and on edges
         inside = np.flatnonzero(self._inside(flat))
@@ -481,15 +511,12 @@ class InformationPlusNoise(Law):
             zeta = self._zeta_inside(flat[inside])
             _, _, f, _, q = self._Z_complex(zeta)
             out[inside] = 1 + self._potential_im(zeta, f, q) / np.pi
-        return np.clip(out, 0.0, 1.0).reshape(x.shape)[()]
+        return np.clip(out, 0.0, 1.0)
 
-    def icdf(self, p):
-        p = check_array(p, "p")
-        if np.any((p < 0) | (p > 1)):
-            raise ValueError("p must lie in [0, 1]")
-        flat = p.ravel()
+    def _icdf_w(self, flat):
+        """The quantiles of the levels ``flat`` (in the working unit)."""
         out = np.empty(flat.shape)
-        edges = self.edges()
+        edges = self._edges
         out[flat <= 0] = edges[0]
         out[flat >= 1] = edges[-1]
         inner = np.flatnonzero((flat > 0) & (flat < 1))
@@ -498,7 +525,7 @@ class InformationPlusNoise(Law):
                 np.searchsorted(self._mass, flat[inner], side="left"), len(self._intervals) - 1
             )
             out[inner] = self._invert(flat[inner], which)
-        return out.reshape(p.shape)[()]
+        return out
 
     def _invert(self, p, which):
         """Quantiles ``p`` in the components ``which``.
@@ -516,8 +543,8 @@ class InformationPlusNoise(Law):
         for i, n_i, (xs, zs, fs) in zip(ids, counts, curves, strict=True):
             sel = which == i
             hard = self._c == 0 and self._intervals[i][0] == 0.0  # gamma = 1: cdf ~ u - u_edge at 0
-            t_grid = _edge_coordinate(fs, fs[0], fs[-1], hard)
-            tq = _edge_coordinate(p[sel], fs[0], fs[-1], hard)
+            t_grid = edge_coordinate(fs, fs[0], fs[-1], hard)
+            tq = edge_coordinate(p[sel], fs[0], fs[-1], hard)
             keep = np.concatenate([[True], np.diff(t_grid) > 0])  # strictly increasing nodes
             x[sel] = PchipInterpolator(t_grid[keep], xs[keep])(tq)
             zeta[sel] = np.interp(tq, t_grid, zs.real) + 1j * np.maximum(
@@ -528,35 +555,18 @@ class InformationPlusNoise(Law):
             a[sel], b[sel] = self._intervals[i]
             # near the ends the coordinate may not fit (a hard edge at 0 when gamma = 1): polish there
             polish[sel] = (n_i <= _POLISH_MAX) | (slot <= 8) | (slot >= fs.size - 8)
-        target = np.pi * (p - 1)
-        active = polish.copy()
-        for _ in range(60):
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            za = zeta[idx]
+
+        def on_curve(za):
             z, zp, f, _, q = self._Z_complex(za)
-            dlam = (f / q) * zp
-            r1, r2 = z.imag, self._potential_im(za, f, q) - target[idx]
-            det = zp.imag * dlam.real - zp.real * dlam.imag
-            with np.errstate(all="ignore"):
-                du = -(dlam.real * r1 - zp.real * r2) / det
-                dv = -(-dlam.imag * r1 + zp.imag * r2) / det
-                step = np.where(np.isfinite(du) & np.isfinite(dv), du + 1j * dv, 0.0)
-            shrink = (za.imag + step.imag) <= 0
-            with np.errstate(all="ignore"):
-                tt = np.where(shrink, 0.5 * za.imag / np.abs(step.imag), 1.0)
-            zeta[idx] = za + tt * step
-            x[idx] = (z + zp * tt * step).real
-            size = np.abs(step)
-            done = (size <= 1e-7 * zeta[idx].imag) | (size <= 1e-15 * (np.abs(za) + 1.0))
-            active[idx[done & ~shrink]] = False
+            return z, zp, self._potential_im(za, f, q), (f / q) * zp
+
+        active = newton_on_the_curve(on_curve, np.pi * (p - 1), zeta, x, polish.copy(), scale=1.0)
         failed = polish & (active | ~((x >= x_lo) & (x <= x_hi)))
         if np.any(failed):  # safeguard: bracketed Newton on the cdf itself
             target_p = p[failed]
 
             def fun(xx, j):
-                return self.cdf(xx) - target_p[j], self.pdf(xx)
+                return self._cdf_w(xx) - target_p[j], self._pdf_w(xx)
 
             x[failed] = _solve_increasing(fun, x_lo[failed], x_hi[failed], x[failed])
         return np.clip(x, a, b)
@@ -564,7 +574,7 @@ class InformationPlusNoise(Law):
     def stieltjes_pair(self, w):
         """``(m(w), m'(w))`` in the closed upper half-plane."""
         w = np.asarray(w, dtype=complex)
-        flat = w.ravel()
+        flat = w.ravel() / self._unit
         zeta = np.empty(flat.shape, dtype=complex)
         real = flat.imag == 0
         inside = real & self._inside(flat.real)
@@ -584,13 +594,13 @@ class InformationPlusNoise(Law):
             zeta[off] = self._newton_zeta(flat[off], base + 1j * flat.imag[off])
         _, zp, f, fp, q = self._Z_complex(zeta)
         with np.errstate(all="ignore"):
-            m, mp = f / q, fp / (q * q * zp)
+            m, mp = f / q / self._unit, fp / (q * q * zp) / self._unit / self._unit
         return m.reshape(w.shape), mp.reshape(w.shape)
 
     def _zeta_outside(self, x):
         """The real ``zeta`` on the increasing branch of ``Z`` for real ``x`` outside the support."""
         inc = self._inc
-        edges = self.edges()
+        edges = self._edges
         k = np.searchsorted(edges, x, side="right") // 2  # index of the increasing interval
         lo = np.array([inc[j][0] for j in k], dtype=float)
         hi = np.array([inc[j][1] for j in k], dtype=float)
@@ -613,165 +623,26 @@ class InformationPlusNoise(Law):
     @property
     def mean(self):
         """``∫ x dmu = ∫ t dH + sigma^2 max(gamma, 1)``."""
-        return float(self._w @ self._t) + self.sigma**2 * max(self.gamma, 1.0)
+        return float(self._w @ self._t) * self._unit + self.sigma**2 * max(self.gamma, 1.0)
 
     def singular_values(self) -> SquareRootLaw:
         """The law of the singular values themselves."""
         return SquareRootLaw(self)
 
 
-def _edge_coordinate(F, f_a, f_b, hard_left=False):
-    """A coordinate along a component, linear in ``u`` near both edges (``F - F_edge ~ u^3``,
-    or ``~ u`` at a hard left edge)."""
-    m = np.clip((F - f_a) / (f_b - f_a), 0.0, 1.0)
-    left, right = (m if hard_left else np.cbrt(m)), np.cbrt(1 - m)
-    return left / (left + right)
+def _fine_offsets(finest, coarsest, end):
+    """Distances from ``end``, three a decade from ``finest`` (the scale ``sigma^2 w`` on which ``Z'``
+    varies next to an atom of weight ``w``; at least a few units in the last place of ``end``) up to
+    ``coarsest`` excluded: none when ``finest >= coarsest``."""
+    finest = max(finest, 8 * _EPS * abs(end))
+    decades = np.log10(coarsest / finest)
+    if not decades > 0:
+        return np.empty(0)
+    return np.geomspace(finest, coarsest, int(np.ceil(3 * decades)) + 1)[:-1]
 
 
-def _check_shape(shape) -> tuple[int, int]:
-    if not isinstance(shape, tuple | list) or len(shape) != 2:
-        raise TypeError(f"shape must be a pair (N, M), got {shape!r}")
-    N = check_int(shape[0], "shape[0] (N)", minimum=1)
-    M = check_int(shape[1], "shape[1] (M)", minimum=1)
-    return N, M
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class RectangularDeterministicEquivalent:
-    """Predicted singular values of ``W = R / sqrt(N) + S`` from the exact singular values of ``S``.
-
-    The ``k``-th smallest of the ``n = min(N, M)`` singular values is predicted at
-    ``sqrt`` of the quantile ``(k - 1/2) / n`` of ``law``. :meth:`largest` inverts the cdf
-    only at the top ``k`` levels.
-
-    Attributes
-    ----------
-    shape : (int, int)
-        ``(N, M)``.
-    law : InformationPlusNoise
-        The law of the squared singular values.
-    support : list of (float, float)
-        The support of the law of the singular values (square roots of ``law.support()``).
-    """
-
-    shape: tuple
-    law: InformationPlusNoise
-    support: list
-
-    @property
-    def n(self) -> int:
-        return min(self.shape)
-
-    @functools.cached_property
-    def singular_values(self) -> np.ndarray:
-        """The ``n`` predicted singular values, ascending."""
-        return np.sqrt(np.maximum(self.law.quantiles(self.n), 0.0))
-
-    def largest(self, k: int) -> np.ndarray:
-        """The ``k`` largest predicted singular values, in decreasing order."""
-        k = check_int(k, "k", minimum=1, maximum=self.n)
-        sq = np.atleast_1d(self.law.icdf(1.0 - (np.arange(k) + 0.5) / self.n))
-        return np.sqrt(np.maximum(np.sort(sq)[::-1], 0.0))
-
-    def density(self, s):
-        """The density of the singular values at ``s`` (``2 s pdf(s^2)``)."""
-        s = check_array(s, "s")
-        return np.where(s > 0, 2 * s * self.law.pdf(s * s), 0.0)[()]
-
-
-def rectangular_deterministic_equivalent(
-    s_singular_values, sigma: float, shape
-) -> RectangularDeterministicEquivalent:
-    """The finite-size deterministic equivalent of the singular values of ``W = R / sqrt(N) + S``.
-
-    Parameters
-    ----------
-    s_singular_values : array_like
-        The ``min(N, M)`` singular values of ``S`` (>= 0; zeros included), outliers included.
-    sigma : float
-        Standard deviation of the entries of ``R`` (> 0).
-    shape : (int, int)
-        ``(N, M)``, the shape of ``W``.
-
-    Examples
-    --------
-    >>> s = np.r_[np.zeros(198), 3.0, 4.0]
-    >>> de = rectangular_deterministic_equivalent(s, sigma=1.0, shape=(200, 400))
-    >>> de.largest(2).round(2)  # BGN: sqrt((s^2 + 1)(s^2 + 2) / s^2) = 4.37, 3.50
-    array([4.37, 3.49])
-    >>> de.singular_values.size
-    200
-    """
-    N, M = _check_shape(shape)
-    s = check_array(s_singular_values, "s_singular_values", ndim=1)
-    if s.size != min(N, M):
-        raise ValueError(f"s_singular_values must have min(N, M) = {min(N, M)} entries, got {s.size}")
-    if np.any(s < 0):
-        raise ValueError(f"s_singular_values must be >= 0, got min {s.min():.6g}")
-    sigma = check_real(sigma, "sigma", positive=True)
-    law = InformationPlusNoise(DiscreteLaw(s * s), gamma=M / N, sigma=sigma)
-    support = [(float(np.sqrt(max(a, 0.0))), float(np.sqrt(b))) for a, b in law.support()]
-    return RectangularDeterministicEquivalent(shape=(N, M), law=law, support=support)
-
-
-def predict_singular_outliers_over_bulk(
-    s_outliers, s_bulk, *, sigma: float, shape
-) -> SingularOutlierPrediction:
-    """First-order predictions for outliers of ``S`` in front of the bulk of ``S``.
-
-    Each outlier singular value ``s_j`` of ``S`` is treated alone in front of the bulk: with
-    ``Z`` the subordination map of the information-plus-noise law of ``s_bulk`` (see
-    :class:`InformationPlusNoise`), the singular value of ``W`` it produces is
-    ``rho = sqrt(Z(s_j^2))`` when ``s_j^2`` lies right of the last critical point of ``Z``
-    (else it sticks to the bulk edge); the squared overlaps of the singular vectors are
-    ``Z'(t) / q(t)`` on the smaller side and ``t q(t) Z'(t) / Z(t)`` on the larger side,
-    ``t = s_j^2``. For a zero bulk these are Benaych-Georges and Nadakuditi's formulas. The
-    other outliers are ignored, which is what fails when they are many or crowded.
-
-    This is the rectangular analogue of ``H_sigma(theta) = theta + sigma^2 G_nu(theta)``: the
-    outlier's singular vectors lie in the null space of the bulk of ``S``, not in generic
-    position, so the D-transform of the law of ``R / sqrt(N) + S_bulk``
-    (:func:`~rmtlib.outliers.predict_singular_outliers`) is not the right first order here.
-
-    Parameters
-    ----------
-    s_outliers : array_like
-        The outlier singular values of ``S`` (> 0).
-    s_bulk : array_like
-        The other singular values of ``S`` (>= 0).
-    sigma : float
-        Noise level (> 0).
-    shape : (int, int)
-        ``(N, M)``.
-
-    Examples
-    --------
-    >>> p = predict_singular_outliers_over_bulk([3.0], np.zeros(999), sigma=1.0, shape=(1000, 2000))
-    >>> round(float(p.rho[0]), 4), round(float(np.sqrt((9 + 1) * (9 + 2) / 9)), 4)
-    (3.496, 3.496)
-    """
-    N, M = _check_shape(shape)
-    s_out = check_array(s_outliers, "s_outliers").reshape(-1)
-    if np.any(s_out <= 0):
-        raise ValueError(f"s_outliers must contain positive singular values, got min {s_out.min():.6g}")
-    s_bulk = check_array(s_bulk, "s_bulk", ndim=1, min_size=1)
-    if np.any(s_bulk < 0):
-        raise ValueError(f"s_bulk must be >= 0, got min {s_bulk.min():.6g}")
-    sigma = check_real(sigma, "sigma", positive=True)
-    law = InformationPlusNoise(DiscreteLaw(s_bulk**2), gamma=M / N, sigma=sigma)
-    u_right = law._inc[-1][0]  # the last critical point of Z
-    edge = float(np.sqrt(law.support()[-1][1]))
-    t = s_out**2
-    separated = t > u_right
-    z, zp, _, q = law._Z_real(np.where(separated, t, u_right + 1.0))
-    small, large = zp / q, t * q * zp / z
-    left, right = (small, large) if N <= M else (large, small)
-    return SingularOutlierPrediction(
-        s=s_out,
-        threshold=float(np.sqrt(u_right)),
-        edge=edge,
-        rho=np.where(separated, np.sqrt(np.maximum(z, 0.0)), edge),
-        separated=separated,
-        overlap_left=np.where(separated, left, 0.0),
-        overlap_right=np.where(separated, right, 0.0),
-    )
+def _tail_offsets(scale, finest, end):
+    """Distances from the ``end`` of a tail, ascending: geometric from ``1e-13 scale`` to ``1e3 scale``,
+    below that :func:`_fine_offsets` down to ``finest``."""
+    d = np.geomspace(1e-13 * scale, 1e3 * scale, _TAIL_GRID)
+    return np.concatenate([_fine_offsets(finest, d[0], end), d])

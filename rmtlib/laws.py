@@ -1,10 +1,11 @@
 """Limiting spectral laws.
 
 Every law is a small frozen object with validated parameters. A subclass gives
-the formulas it knows (``support``, ``pdf``, ``stieltjes_pair``, ...); the base class
-:class:`Law` derives what is missing: ``cdf`` by Gauss-Legendre quadrature of
-``pdf`` over each support interval, ``icdf`` and ``quantiles`` by safeguarded
-Newton inversion of ``cdf``, moments by quadrature. The free convolution with a
+the formulas it knows (``support``, ``_pdf``, ``stieltjes_pair``, ...); the base class
+:class:`Law` validates the arguments of the public methods, once, and derives what is
+missing: ``cdf`` by Gauss-Legendre quadrature of ``pdf`` over each support interval,
+``icdf`` and ``quantiles`` by safeguarded Newton inversion of ``cdf``, moments by
+quadrature. The free convolution with a
 semicircle, :class:`~rmtlib.free_convolution.FreeConvolutionSemicircle`, is a law
 of its own module built on this protocol.
 
@@ -44,10 +45,12 @@ class Law:
     """A probability law on the real line (base class).
 
     Subclasses set their parameters in ``__init__`` and call ``self._freeze()``;
-    they give ``support`` and ``pdf``, and may override with closed forms
-    ``stieltjes_pair`` (the Stieltjes transform and its derivative in the closed
-    upper half-plane; default: quadrature of ``pdf``), ``cdf``, ``icdf``, ``mean``
-    and ``var``. A law that knows ``Im ∫ log(w - x) dmu(x)`` in closed form gives
+    they give ``support`` and ``_pdf``, and may give closed forms ``stieltjes_pair``
+    (the Stieltjes transform and its derivative in the closed upper half-plane;
+    default: quadrature of ``pdf``), ``_cdf``, ``_icdf``, ``mean`` and ``var``. The
+    public ``pdf``, ``cdf`` and ``icdf`` are defined here only: they validate their
+    argument once and call the private method, which takes a validated array of any
+    shape and returns one of the same shape. A law that knows ``Im ∫ log(w - x) dmu(x)`` in closed form gives
     ``arg_potential`` and sets ``has_arg_potential = True``; the free convolution
     then reads its cdf and quantiles off a closed-form antiderivative.
 
@@ -82,8 +85,8 @@ class Law:
         """The support as a sorted list of disjoint closed intervals ``(a, b)``."""
         raise NotImplementedError
 
-    def pdf(self, x):
-        """The density at ``x`` (0 outside the support)."""
+    def _pdf(self, x: np.ndarray) -> np.ndarray:
+        """The density at the validated points ``x`` (any shape)."""
         raise NotImplementedError
 
     def stieltjes_pair(self, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -104,6 +107,24 @@ class Law:
         """``Im ∫ log(w - x) dmu(x)`` for ``w`` in the closed upper half-plane (laws with
         ``has_arg_potential`` only)."""
         raise NotImplementedError(f"{type(self).__name__} has no closed-form arg_potential")
+
+    # -- public: validate once, then what the subclass defines (or the derived method) ---
+    def pdf(self, x):
+        """The density at ``x`` (0 outside the support)."""
+        x = check_array(x, "x")
+        return np.asarray(self._pdf(x))[()]
+
+    def cdf(self, x):
+        """The distribution function at ``x``."""
+        x = check_array(x, "x")
+        return np.asarray(self._cdf(x))[()]
+
+    def icdf(self, p):
+        """The quantile function ``inf{x : cdf(x) >= p}`` at the levels ``p`` in ``[0, 1]``."""
+        p = check_array(p, "p")
+        if np.any((p < 0) | (p > 1)):
+            raise ValueError("p must lie in [0, 1]")
+        return np.asarray(self._icdf(p))[()]
 
     # -- derived -------------------------------------------------------------------
     def stieltjes(self, z):
@@ -129,12 +150,11 @@ class Law:
         for a, b in self.support():
             x = a + 0.5 * (b - a) * (1 - np.cos(t))
             xs.append(x)
-            ws.append(0.25 * np.pi * (b - a) * np.sin(t) * _GL_W * self.pdf(x))
+            ws.append(0.25 * np.pi * (b - a) * np.sin(t) * _GL_W * self._pdf(x))
         return np.concatenate(xs), np.concatenate(ws)
 
-    def cdf(self, x):
+    def _cdf(self, x: np.ndarray) -> np.ndarray:
         """Distribution function, by Gauss-Legendre quadrature of ``pdf`` in the angle variable."""
-        x = check_array(x, "x")
         flat = x.ravel()
         out = np.zeros(flat.shape)
         for a, b in self.support():
@@ -145,23 +165,20 @@ class Law:
             t_x = np.arccos(np.clip(1 - 2 * (flat[inside] - a) / (b - a), -1.0, 1.0))
             t = 0.5 * t_x[:, None] * (_GL_X[None, :] + 1)
             nodes = a + 0.5 * (b - a) * (1 - np.cos(t))
-            vals = self.pdf(nodes) * np.sin(t) * (0.5 * (b - a))
+            vals = self._pdf(nodes) * np.sin(t) * (0.5 * (b - a))
             out[inside] += 0.5 * t_x * (vals @ _GL_W)
-        return np.clip(out, 0.0, 1.0).reshape(x.shape)[()]
+        return np.clip(out, 0.0, 1.0).reshape(x.shape)
 
-    def icdf(self, p):
-        """Quantile function ``inf{x : cdf(x) >= p}``, by safeguarded Newton inversion of ``cdf``."""
-        p = check_array(p, "p")
-        if np.any((p < 0) | (p > 1)):
-            raise ValueError("p must lie in [0, 1]")
+    def _icdf(self, p: np.ndarray) -> np.ndarray:
+        """Quantile function, by safeguarded Newton inversion of ``cdf``."""
         lo, hi = self.support()[0][0], self.support()[-1][1]
         flat = p.ravel()
 
         def fun(x, idx):
-            return self.cdf(x) - flat[idx], self.pdf(x)
+            return self._cdf(x) - flat[idx], self._pdf(x)
 
         x = solve_increasing(fun, np.full(flat.shape, lo), np.full(flat.shape, hi))
-        return x.reshape(p.shape)[()]
+        return x.reshape(p.shape)
 
     def quantiles(self, n: int) -> np.ndarray:
         """The ``n`` classical locations ``icdf((k - 1/2) / n)``, ``k = 1..n``."""
@@ -216,15 +233,13 @@ class Semicircle(Law):
     def support(self):
         return [(-2 * self.sigma, 2 * self.sigma)]
 
-    def pdf(self, x):
-        x = check_array(x, "x")
+    def _pdf(self, x):
         s2 = self.sigma**2
-        return (np.sqrt(np.clip(4 * s2 - x * x, 0.0, None)) / (2 * np.pi * s2))[()]
+        return np.sqrt(np.clip(4 * s2 - x * x, 0.0, None)) / (2 * np.pi * s2)
 
-    def cdf(self, x):
-        x = check_array(x, "x")
+    def _cdf(self, x):
         u = np.clip(x / (2 * self.sigma), -1.0, 1.0)
-        return np.clip(0.5 + (u * np.sqrt(1 - u * u) + np.arcsin(u)) / np.pi, 0.0, 1.0)[()]
+        return np.clip(0.5 + (u * np.sqrt(1 - u * u) + np.arcsin(u)) / np.pi, 0.0, 1.0)
 
     def stieltjes_pair(self, w):
         s, s2 = self.sigma, self.sigma**2
@@ -285,17 +300,15 @@ class MarchenkoPastur(Law):
     def support(self):
         return [self.edges]
 
-    def pdf(self, x):
-        x = check_array(x, "x")
+    def _pdf(self, x):
         a, b = self.edges
         c = min(self.gamma, 1.0)
         inside = (x > a) & (x < b)
         xs = np.where(inside, x, 0.5 * (a + b))
         val = np.sqrt((b - xs) * (xs - a)) / (2 * np.pi * self.sigma**2 * c * xs)
-        return np.where(inside, val, 0.0)[()]
+        return np.where(inside, val, 0.0)
 
-    def cdf(self, x):
-        x = check_array(x, "x")
+    def _cdf(self, x):
         a, b = self.edges
         c = min(self.gamma, 1.0)
         m, h = 0.5 * (a + b), 0.5 * (b - a)
@@ -303,7 +316,7 @@ class MarchenkoPastur(Law):
         q = np.sqrt(np.clip((b - x) * (x - a), 0.0, None))
         angle = np.arctan2(np.sqrt(b) * np.sin(t / 2), np.sqrt(a) * np.cos(t / 2))
         val = (q + m * t - 2 * np.sqrt(a * b) * angle) / (2 * np.pi * self.sigma**2 * c)
-        return np.clip(val, 0.0, 1.0)[()]
+        return np.clip(val, 0.0, 1.0)
 
     def stieltjes_pair(self, w):
         a, b = self.edges
@@ -357,16 +370,14 @@ class SquareRootLaw(Law):
     def support(self):
         return [(float(np.sqrt(a)), float(np.sqrt(b))) for a, b in self.squared.support()]
 
-    def pdf(self, x):
-        x = check_array(x, "x")
-        return np.where(x > 0, 2 * x * self.squared.pdf(x * x), 0.0)[()]
+    def _pdf(self, x):
+        return np.where(x > 0, 2 * x * self.squared._pdf(x * x), 0.0)
 
-    def cdf(self, x):
-        x = check_array(x, "x")
-        return np.where(x > 0, self.squared.cdf(np.maximum(x, 0.0) ** 2), 0.0)[()]
+    def _cdf(self, x):
+        return np.where(x > 0, self.squared._cdf(np.maximum(x, 0.0) ** 2), 0.0)
 
-    def icdf(self, p):
-        return np.sqrt(self.squared.icdf(p))
+    def _icdf(self, p):
+        return np.sqrt(self.squared._icdf(p))
 
 
 class Uniform(Law):
@@ -400,19 +411,14 @@ class Uniform(Law):
     def support(self):
         return [(self.low, self.high)]
 
-    def pdf(self, x):
-        x = check_array(x, "x")
-        return np.where((x >= self.low) & (x <= self.high), 1.0 / (self.high - self.low), 0.0)[()]
+    def _pdf(self, x):
+        return np.where((x >= self.low) & (x <= self.high), 1.0 / (self.high - self.low), 0.0)
 
-    def cdf(self, x):
-        x = check_array(x, "x")
-        return np.clip((x - self.low) / (self.high - self.low), 0.0, 1.0)[()]
+    def _cdf(self, x):
+        return np.clip((x - self.low) / (self.high - self.low), 0.0, 1.0)
 
-    def icdf(self, p):
-        p = check_array(p, "p")
-        if np.any((p < 0) | (p > 1)):
-            raise ValueError("p must lie in [0, 1]")
-        return (self.low + p * (self.high - self.low))[()]
+    def _icdf(self, p):
+        return self.low + p * (self.high - self.low)
 
     def stieltjes_pair(self, w):
         a, b = self.low, self.high
@@ -480,20 +486,16 @@ class DiscreteLaw(Law):
     def support(self):
         return [(float(a), float(a)) for a in self.atoms]
 
-    def pdf(self, x):
+    def _pdf(self, x):
         raise TypeError("DiscreteLaw has no density; use its atoms and weights")
 
-    def cdf(self, x):
-        x = check_array(x, "x")
+    def _cdf(self, x):
         k = np.searchsorted(self.atoms, x, side="right")
-        return np.concatenate([[0.0], self._cumulative])[k][()]
+        return np.concatenate([[0.0], self._cumulative])[k]
 
-    def icdf(self, p):
-        p = check_array(p, "p")
-        if np.any((p < 0) | (p > 1)):
-            raise ValueError("p must lie in [0, 1]")
+    def _icdf(self, p):
         k = np.searchsorted(self._cumulative, p, side="left")
-        return self.atoms[np.minimum(k, self.atoms.size - 1)][()]
+        return self.atoms[np.minimum(k, self.atoms.size - 1)]
 
     def _chunks(self, size: int):
         step = max(1, _CHUNK_ELEMENTS // self.atoms.size)

@@ -12,6 +12,13 @@
 * :func:`predict_singular_outliers` -- T6 (Benaych-Georges & Nadakuditi 2012): the
   singular values of ``R / sqrt(N) + S``, by the closed Gaussian form or by the
   D-transform of a general noise law.
+* :func:`rectangular_deterministic_equivalent` -- T8: the predicted location of every
+  singular value of ``W = R / sqrt(N) + S`` from the exact singular values of ``S``, the
+  classical locations of the information-plus-noise law
+  (:class:`~rmtlib.information_plus_noise.InformationPlusNoise`).
+* :func:`predict_singular_outliers_over_bulk` -- T8: the first-order prediction, each
+  outlier of ``S`` alone in front of the bulk of ``S``, ``rho^2 = Z_bulk(s^2)``
+  (Benaych-Georges and Nadakuditi's formulas when the bulk is zero).
 
 Notation and equations: the book's page *Conventions* (``book/conventions.md``).
 """
@@ -24,17 +31,29 @@ import functools
 import numpy as np
 
 from ._numerics import solve_increasing
-from ._validation import MAX_SCALE, check_array, check_choice, check_int, check_real
+from ._validation import (
+    MAX_SCALE,
+    check_array,
+    check_choice,
+    check_int,
+    check_real,
+    check_scale,
+    check_signal_to_noise,
+)
 from .free_convolution import FreeConvolutionSemicircle
+from .information_plus_noise import InformationPlusNoise
 from .laws import DiscreteLaw, Law, MarchenkoPastur, SquareRootLaw, is_law
 
 __all__ = [
     "OutlierPrediction",
     "DeterministicEquivalent",
     "SingularOutlierPrediction",
+    "RectangularDeterministicEquivalent",
     "predict_outliers",
     "deterministic_equivalent",
     "predict_singular_outliers",
+    "rectangular_deterministic_equivalent",
+    "predict_singular_outliers_over_bulk",
 ]
 
 
@@ -374,4 +393,156 @@ def predict_singular_outliers(
         separated=separated,
         overlap_left=left,
         overlap_right=right,
+    )
+
+
+def _check_shape(shape) -> tuple[int, int]:
+    if not isinstance(shape, tuple | list) or len(shape) != 2:
+        raise TypeError(f"shape must be a pair (N, M), got {shape!r}")
+    N = check_int(shape[0], "shape[0] (N)", minimum=1)
+    M = check_int(shape[1], "shape[1] (M)", minimum=1)
+    return N, M
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class RectangularDeterministicEquivalent:
+    """Predicted singular values of ``W = R / sqrt(N) + S`` from the exact singular values of ``S``.
+
+    The ``k``-th smallest of the ``n = min(N, M)`` singular values is predicted at
+    ``sqrt`` of the quantile ``(k - 1/2) / n`` of ``law``. :meth:`largest` inverts the cdf
+    only at the top ``k`` levels.
+
+    Attributes
+    ----------
+    shape : (int, int)
+        ``(N, M)``.
+    law : InformationPlusNoise
+        The law of the squared singular values.
+    support : list of (float, float)
+        The support of the law of the singular values (square roots of ``law.support()``).
+    """
+
+    shape: tuple
+    law: InformationPlusNoise
+    support: list
+
+    @property
+    def n(self) -> int:
+        return min(self.shape)
+
+    @functools.cached_property
+    def singular_values(self) -> np.ndarray:
+        """The ``n`` predicted singular values, ascending."""
+        return np.sqrt(np.maximum(self.law.quantiles(self.n), 0.0))
+
+    def largest(self, k: int) -> np.ndarray:
+        """The ``k`` largest predicted singular values, in decreasing order."""
+        k = check_int(k, "k", minimum=1, maximum=self.n)
+        sq = np.atleast_1d(self.law.icdf(1.0 - (np.arange(k) + 0.5) / self.n))
+        return np.sqrt(np.maximum(np.sort(sq)[::-1], 0.0))
+
+    def density(self, s):
+        """The density of the singular values at ``s`` (``2 s pdf(s^2)``)."""
+        s = check_array(s, "s")
+        return np.where(s > 0, 2 * s * self.law.pdf(s * s), 0.0)[()]
+
+
+def rectangular_deterministic_equivalent(
+    s_singular_values, sigma: float, shape
+) -> RectangularDeterministicEquivalent:
+    """The finite-size deterministic equivalent of the singular values of ``W = R / sqrt(N) + S``.
+
+    Parameters
+    ----------
+    s_singular_values : array_like
+        The ``min(N, M)`` singular values of ``S`` (>= 0; zeros included), outliers included.
+    sigma : float
+        Standard deviation of the entries of ``R`` (> 0).
+    shape : (int, int)
+        ``(N, M)``, the shape of ``W``.
+
+    Examples
+    --------
+    >>> s = np.r_[np.zeros(198), 3.0, 4.0]
+    >>> de = rectangular_deterministic_equivalent(s, sigma=1.0, shape=(200, 400))
+    >>> de.largest(2).round(2)  # BGN: sqrt((s^2 + 1)(s^2 + 2) / s^2) = 4.37, 3.50
+    array([4.37, 3.49])
+    >>> de.singular_values.size
+    200
+    """
+    N, M = _check_shape(shape)
+    s = check_array(s_singular_values, "s_singular_values", ndim=1)
+    if s.size != min(N, M):
+        raise ValueError(f"s_singular_values must have min(N, M) = {min(N, M)} entries, got {s.size}")
+    if np.any(s < 0):
+        raise ValueError(f"s_singular_values must be >= 0, got min {s.min():.6g}")
+    sigma = check_scale(sigma, "sigma")
+    check_signal_to_noise(s, "s_singular_values", sigma)
+    law = InformationPlusNoise(DiscreteLaw(s * s), gamma=M / N, sigma=sigma)
+    support = [(float(np.sqrt(max(a, 0.0))), float(np.sqrt(b))) for a, b in law.support()]
+    return RectangularDeterministicEquivalent(shape=(N, M), law=law, support=support)
+
+
+def predict_singular_outliers_over_bulk(
+    s_outliers, s_bulk, *, sigma: float, shape
+) -> SingularOutlierPrediction:
+    """First-order predictions for outliers of ``S`` in front of the bulk of ``S``.
+
+    Each outlier singular value ``s_j`` of ``S`` is treated alone in front of the bulk: with
+    ``Z`` the subordination map of the information-plus-noise law of ``s_bulk`` (see
+    :class:`InformationPlusNoise`), the singular value of ``W`` it produces is
+    ``rho = sqrt(Z(s_j^2))`` when ``s_j^2`` lies right of the last critical point of ``Z``
+    (else it sticks to the bulk edge); the squared overlaps of the singular vectors are
+    ``Z'(t) / q(t)`` on the smaller side and ``t q(t) Z'(t) / Z(t)`` on the larger side,
+    ``t = s_j^2``. For a zero bulk these are Benaych-Georges and Nadakuditi's formulas. The
+    other outliers are ignored, which is what fails when they are many or crowded.
+
+    This is the rectangular analogue of ``H_sigma(theta) = theta + sigma^2 G_nu(theta)``: the
+    outlier's singular vectors lie in the null space of the bulk of ``S``, not in generic
+    position, so the D-transform of the law of ``R / sqrt(N) + S_bulk``
+    (:func:`~rmtlib.outliers.predict_singular_outliers`) is not the right first order here.
+
+    Parameters
+    ----------
+    s_outliers : array_like
+        The outlier singular values of ``S`` (> 0).
+    s_bulk : array_like
+        The other singular values of ``S`` (>= 0).
+    sigma : float
+        Noise level (> 0).
+    shape : (int, int)
+        ``(N, M)``.
+
+    Examples
+    --------
+    >>> p = predict_singular_outliers_over_bulk([3.0], np.zeros(999), sigma=1.0, shape=(1000, 2000))
+    >>> round(float(p.rho[0]), 4), round(float(np.sqrt((9 + 1) * (9 + 2) / 9)), 4)
+    (3.496, 3.496)
+    """
+    N, M = _check_shape(shape)
+    s_out = check_array(s_outliers, "s_outliers").reshape(-1)
+    if np.any(s_out <= 0):
+        raise ValueError(f"s_outliers must contain positive singular values, got min {s_out.min():.6g}")
+    s_bulk = check_array(s_bulk, "s_bulk", ndim=1, min_size=1)
+    if np.any(s_bulk < 0):
+        raise ValueError(f"s_bulk must be >= 0, got min {s_bulk.min():.6g}")
+    sigma = check_scale(sigma, "sigma")
+    check_signal_to_noise(s_out, "s_outliers", sigma)
+    check_signal_to_noise(s_bulk, "s_bulk", sigma)
+    law = InformationPlusNoise(DiscreteLaw(s_bulk**2), gamma=M / N, sigma=sigma)
+    u_right = law._last_critical_point()
+    edge = float(np.sqrt(law.support()[-1][1]))
+    t = s_out**2
+    separated = t > u_right
+    z, zp, q = law._map_and_slopes(np.where(separated, t, u_right + 1.0))
+    small, large = zp / q, t * q * zp / z
+    left, right = (small, large) if N <= M else (large, small)
+    return SingularOutlierPrediction(
+        s=s_out,
+        threshold=float(np.sqrt(u_right)),
+        edge=edge,
+        rho=np.where(separated, np.sqrt(np.maximum(z, 0.0)), edge),
+        separated=separated,
+        overlap_left=np.where(separated, left, 0.0),
+        overlap_right=np.where(separated, right, 0.0),
     )

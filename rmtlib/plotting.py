@@ -152,10 +152,7 @@ class Table:
     def _repr_html_(self) -> str:
         body = self._formatted().to_html(border=0, classes="rmtlib-table", escape=True)
         caption = f"<p class='rmtlib-table-caption'>{html.escape(self.caption)}</p>" if self.caption else ""
-        return (
-            "<div class='rmtlib-table-wrap' style='max-width:100%;overflow-x:auto'>"
-            f"{caption}{body}</div>"
-        )
+        return f"<div class='rmtlib-table-wrap' style='max-width:100%;overflow-x:auto'>{caption}{body}</div>"
 
     def __repr__(self) -> str:
         text = self._formatted().to_string()
@@ -276,8 +273,14 @@ def spectrum_player(
         ax.stairs(heights[i], edges, fill=True, alpha=0.35, color=PALETTE[0], label="eigenvalues of H")
         ax.axvline(frame.edge, color="grey", ls=":", label="bulk edge")
         outside = frame.eigenvalues[frame.eigenvalues > frame.edge + 0.02 * (xlim[1] - xlim[0])]
-        ax.plot(outside, np.full(outside.size, 0.04 * top), "o", color=PALETTE[1], ms=5,
-                label="eigenvalues beyond the edge")
+        ax.plot(
+            outside,
+            np.full(outside.size, 0.04 * top),
+            "o",
+            color=PALETTE[1],
+            ms=5,
+            label="eigenvalues beyond the edge",
+        )
         predicted = frame.predicted[np.isfinite(frame.predicted)]
         for j, x in enumerate(predicted):
             ax.axvline(x, color=PALETTE[2], ls="--", lw=1.2, label="predicted outlier" if j == 0 else None)

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse.linalg
 
-from ._validation import as_real_array, check_array, check_choice, check_int, check_symmetric
+from ._validation import MAX_SCALE, as_real_array, check_array, check_choice, check_int, check_symmetric
 
 __all__ = ["top_eigvalsh", "eigvalsh_outside", "empirical_cdf", "kolmogorov_distance"]
 
@@ -376,6 +376,9 @@ def top_eigvalsh(
         which, k = "largest", N
     if method == "auto":
         method = _auto_method(N, k)
+    scale = _iteration_scale(H) if method in ("lanczos", "shift_invert") else 1.0
+    if scale != 1.0:
+        H = H / scale
     if which == "both":
         lo_vals, lo_vecs = _one_side(H, k, False, return_vectors, method)
         hi_vals, hi_vecs = _one_side(H, k, True, return_vectors, method)
@@ -383,7 +386,18 @@ def top_eigvalsh(
         vectors = np.hstack([lo_vecs, hi_vecs]) if return_vectors else None
     else:
         values, vectors = _one_side(H, k, which == "largest", return_vectors, method)
+    values = values * scale if scale != 1.0 else values
     return (values, vectors) if return_vectors else values
+
+
+def _iteration_scale(H: np.ndarray) -> float:
+    """1, or a power of two near ``max |H|`` when that leaves ``[1/MAX_SCALE, MAX_SCALE]``: the
+    iterative methods form squares and sums of products of entries, which would overflow or
+    underflow there. Dividing by a power of two is exact."""
+    top = max(-float(H.min()), float(H.max())) if H.size else 0.0
+    if top == 0.0 or 1 / MAX_SCALE <= top <= MAX_SCALE:
+        return 1.0
+    return float(2.0 ** np.round(np.log2(top)))
 
 
 def eigvalsh_outside(H, interval, *, return_vectors: bool = False, method: str = "auto", check: bool = True):

@@ -130,5 +130,3 @@ def read_verdicts(notebook) -> list[Verdict]:
             if record is not None:
                 found.append(Verdict(**record))
     return found
-
-

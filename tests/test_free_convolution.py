@@ -218,3 +218,47 @@ def test_a_noise_level_whose_square_leaves_the_float_range_is_refused_with_its_s
 def test_the_largest_accepted_scale_gives_the_semicircle_edge():
     mu = FreeConvolutionSemicircle(DiscreteLaw([0.0]), sigma=1e100)
     assert mu.support()[-1][1] == pytest.approx(2e100, rel=1e-10)
+
+
+def test_many_quantiles_of_one_component_are_read_off_a_dense_curve_to_1e_8_of_its_width(monkeypatch):
+    """Above ``_POLISH_MAX`` quantiles per component, monotone cubic interpolation on a curve of
+    ``_CURVE_MAX`` points replaces the Newton polish (linear cost in the atoms); lowered here."""
+    import rmtlib.free_convolution as fc
+
+    atoms = np.random.default_rng(6).standard_normal(3000)
+    mu = FreeConvolutionSemicircle(DiscreteLaw(atoms), sigma=1.0)
+    monkeypatch.setattr(fc, "_POLISH_MAX", 10**9)
+    polished = mu.quantiles(3000)
+    monkeypatch.setattr(fc, "_POLISH_MAX", 1000)
+    read = mu.quantiles(3000)
+    width = mu.support()[-1][1] - mu.support()[0][0]
+    assert 0 < np.max(np.abs(read - polished)) < 1e-8 * width
+    np.testing.assert_allclose(mu.cdf(read[::97]), (np.arange(3000)[::97] + 0.5) / 3000, rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("atoms", "sigma"),
+    [(np.logspace(-8, 8, 100_000), 1.0), (np.random.default_rng(0).standard_normal(20_000), 1e-12)],
+)
+def test_a_support_of_too_many_possible_components_is_refused_quickly(atoms, sigma):
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(
+        ValueError, match=r"nu has \d+ gaps between its \d+ atoms wide enough to open"
+    ) as info:
+        FreeConvolutionSemicircle(DiscreteLaw(atoms), sigma=sigma)
+    assert time.perf_counter() - start < 5.0 and "\n" not in str(info.value)
+
+
+def test_atoms_over_sixteen_decades_under_the_work_limit_split_into_one_component_per_far_atom():
+    n = 1000
+    atoms = np.logspace(-8, 8, n)
+    mu = FreeConvolutionSemicircle(DiscreteLaw(atoms), sigma=1.0)
+    # the top 100 atoms are > 10^3 sigma apart: each carries a component of mass 1/n of its own
+    top = np.arange(n - 100, n)
+    mid = 0.5 * (atoms[top - 1] + atoms[top])
+    np.testing.assert_allclose(mu.cdf(mid), top / n, rtol=0, atol=1e-12)
+    assert np.all(mu.pdf(mid) == 0.0)
+    assert len(mu.support()) > 100
+    np.testing.assert_allclose(mu.quantiles(n)[top], atoms[top], rtol=1e-6)

@@ -7,13 +7,13 @@ import pytest
 from scipy import integrate
 
 from rmtlib.free_convolution import FreeConvolutionSemicircle
-from rmtlib.information_plus_noise import (
-    InformationPlusNoise,
+from rmtlib.information_plus_noise import InformationPlusNoise
+from rmtlib.laws import DiscreteLaw, MarchenkoPastur
+from rmtlib.outliers import (
+    predict_singular_outliers,
     predict_singular_outliers_over_bulk,
     rectangular_deterministic_equivalent,
 )
-from rmtlib.laws import DiscreteLaw, MarchenkoPastur
-from rmtlib.outliers import predict_singular_outliers
 
 
 def _power_law_bulk(n, rng, scale=0.5):
@@ -220,3 +220,78 @@ def test_bad_input_is_refused_with_the_parameter_named():
         de.law.icdf(1.5)
     with pytest.raises(ValueError, match="u must avoid the atoms"):
         de.law.subordination_inverse(1.0)
+
+
+# ---------------------------------------------------------------- scale
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"gamma": 1.0, "sigma": 1e-200}, "sigma = 1e-200 is outside"),
+        ({"gamma": 1.0, "sigma": 1e200}, "sigma = 1e[+]200 is outside"),
+        ({"gamma": 1e300, "sigma": 1.0}, "gamma = 1e[+]300 is outside"),
+        ({"gamma": 1e-9, "sigma": 1.0}, "gamma = 1e-09 is outside"),
+    ],
+)
+def test_a_scale_out_of_range_is_refused_in_one_line(kwargs, message):
+    with pytest.raises(ValueError, match=message) as info:
+        InformationPlusNoise(DiscreteLaw([0.0, 1.0]), **kwargs)
+    assert "\n" not in str(info.value)
+
+
+def test_a_signal_beyond_the_noise_resolution_is_refused_in_one_line():
+    for call in (
+        lambda: rectangular_deterministic_equivalent([1e200, 1.0], 1.0, (2, 3)),
+        lambda: predict_singular_outliers_over_bulk([1e11], [0.0, 1.0], sigma=1.0, shape=(3, 4)),
+        lambda: predict_singular_outliers_over_bulk([3.0], [1e11, 1.0], sigma=1.0, shape=(3, 4)),
+    ):
+        with pytest.raises(ValueError, match="at most 1e[+]10 times sigma = 1") as info:
+            call()
+        assert "\n" not in str(info.value)
+    with pytest.raises(ValueError, match="sqrt of signal's atoms must be at most"):
+        InformationPlusNoise(DiscreteLaw([0.0, 1e21]), gamma=1.0, sigma=1.0)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("sigma", [1e-100, 3.7e-77, 1e100])
+@pytest.mark.parametrize("gamma", [0.5, 2.0])
+def test_the_law_scales_exactly_down_to_the_smallest_and_up_to_the_largest_noise(sigma, gamma):
+    ref = InformationPlusNoise(DiscreteLaw([0.0, 4.0, 9.0]), gamma=gamma, sigma=1.0)
+    law = InformationPlusNoise(DiscreteLaw([0.0, 4 * sigma**2, 9 * sigma**2]), gamma=gamma, sigma=sigma)
+    v = sigma**2
+    np.testing.assert_allclose(np.array(law.support()) / v, np.array(ref.support()), rtol=1e-13)
+    x = np.linspace(ref.edges()[0], ref.edges()[-1], 9)[1:-1]
+    np.testing.assert_allclose(law.cdf(x * v), ref.cdf(x), rtol=0, atol=1e-13)
+    np.testing.assert_allclose(law.pdf(x * v) * v, ref.pdf(x), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(law.icdf([0.1, 0.5, 0.9]) / v, ref.icdf([0.1, 0.5, 0.9]), rtol=1e-12)
+    np.testing.assert_allclose(law.mean / v, ref.mean, rtol=1e-14)
+    np.testing.assert_allclose(
+        law.subordination_inverse(20 * v) / v, ref.subordination_inverse(20.0), rtol=1e-14
+    )
+    m0 = ref.stieltjes(np.array([3.0 + 1j, 5.0]))  # m' ~ 1 / sigma^4 may leave the float range
+    np.testing.assert_allclose(law.stieltjes(np.array([3.0 * v + 1j * v, 5.0 * v])) * v, m0, rtol=1e-12)
+    s = np.sqrt(sigma)  # singular values and noise of the deterministic equivalent scale together
+    de = rectangular_deterministic_equivalent(np.r_[np.zeros(8), 3 * s, 5 * s], s, (10, 20))
+    de0 = rectangular_deterministic_equivalent(np.r_[np.zeros(8), 3.0, 5.0], 1.0, (10, 20))
+    np.testing.assert_allclose(de.singular_values / s, de0.singular_values, rtol=1e-12)
+
+
+@pytest.mark.parametrize("gamma", [1e8, 1e-8])
+def test_the_extreme_accepted_aspect_ratios_give_marchenko_pastur(gamma):
+    law = InformationPlusNoise(DiscreteLaw([0.0]), gamma=gamma, sigma=1.0)
+    mp = MarchenkoPastur(gamma, 1.0)
+    np.testing.assert_allclose(law.support(), mp.support(), rtol=1e-14)
+    a, b = mp.support()[0]
+    x = np.linspace(a, b, 9)[1:-1]
+    np.testing.assert_allclose(law.cdf(x), mp.cdf(x), rtol=0, atol=1e-7)
+    np.testing.assert_allclose(law.pdf(x), mp.pdf(x), rtol=1e-10)
+
+
+def test_the_rectangular_predictions_are_still_found_under_the_law_module():
+    import rmtlib
+    import rmtlib.information_plus_noise as ipn
+    import rmtlib.outliers as outliers
+
+    for name in ("rectangular_deterministic_equivalent", "predict_singular_outliers_over_bulk"):
+        assert getattr(ipn, name) is getattr(outliers, name) is getattr(rmtlib, name)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        ipn.nothing  # noqa: B018

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from scipy import integrate
 
 from rmtlib.free_convolution import FreeConvolutionSemicircle
+from rmtlib.information_plus_noise import InformationPlusNoise
 from rmtlib.laws import (
     DiscreteLaw,
     Law,
@@ -32,6 +33,21 @@ LAWS = {
     "fc_uniform": FreeConvolutionSemicircle(Uniform(-1.0, 1.0), sigma=1.0),
     "fc_semicircle": FreeConvolutionSemicircle(Semicircle(0.6), sigma=0.8),
     "fc_mp": FreeConvolutionSemicircle(MarchenkoPastur(0.5), sigma=0.3),
+    "ipn_wide_spike": InformationPlusNoise(DiscreteLaw([0.0, 9.0], [0.9, 0.1]), gamma=2.0, sigma=1.0),
+    "ipn_tall_three_atoms": InformationPlusNoise(
+        DiscreteLaw([0.5, 2.0, 6.0], [0.5, 0.3, 0.2]), gamma=0.4, sigma=0.8
+    ),
+    "ipn_square": InformationPlusNoise(DiscreteLaw([3.0, 6.0]), gamma=1.0, sigma=0.5),
+    "ipn_singular_values": InformationPlusNoise(
+        DiscreteLaw([0.0, 9.0], [0.9, 0.1]), gamma=2.0, sigma=1.0
+    ).singular_values(),
+    "sqrt_uniform": SquareRootLaw(Uniform(1.0, 4.0)),
+}
+# Laws without a density (atoms): the contract that does not need one.
+DISCRETE_LAWS = {
+    "one_atom": DiscreteLaw([0.0]),
+    "three_atoms": TWO_POINT,
+    "empirical": DiscreteLaw(np.random.default_rng(0).standard_normal(200)),
 }
 CONTRACT = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -128,6 +144,39 @@ def test_mean_and_variance(name):
     mean = _integrate(law, lambda x: x)
     assert law.mean == pytest.approx(mean, abs=1e-7)
     assert law.var == pytest.approx(_integrate(law, lambda x: (x - mean) ** 2), abs=1e-7)
+
+
+@pytest.mark.parametrize("name", DISCRETE_LAWS)
+def test_discrete_laws_keep_the_contract_without_a_density(name):
+    law = DISCRETE_LAWS[name]
+    atoms, weights = law.atoms, law.weights
+    F = law.cdf(atoms)
+    np.testing.assert_allclose(F, np.cumsum(weights), rtol=0, atol=1e-14)
+    assert law.cdf(atoms[0] - 1.0) == 0.0 and law.cdf(atoms[-1]) == pytest.approx(1.0, abs=1e-14)
+    np.testing.assert_array_equal(law.icdf(F), atoms)  # inf{x : cdf(x) >= p}
+    p = np.linspace(0.01, 0.99, 37)
+    assert np.all(law.cdf(law.icdf(p)) >= p - 1e-14)
+    z = np.array([0.3 + 0.5j, 2.0 + 1.0j, -1.0 - 0.2j])
+    expected = (weights[None, :] / (atoms[None, :] - z[:, None])).sum(axis=1)
+    np.testing.assert_allclose(law.stieltjes(z), expected, rtol=1e-12)
+    assert np.all(law.stieltjes(z[:2]).imag > 0)
+    assert law.mean == pytest.approx(weights @ atoms, abs=1e-14)
+    assert law.var == pytest.approx(weights @ (atoms - weights @ atoms) ** 2, abs=1e-12)
+    with pytest.raises(TypeError, match="DiscreteLaw has no density"):
+        law.pdf(0.0)
+
+
+@pytest.mark.parametrize("law", [*LAWS.values(), *DISCRETE_LAWS.values()], ids=[*LAWS, *DISCRETE_LAWS])
+def test_every_law_validates_through_one_dispatch_point(law):
+    """The public methods are the base class's: a subclass defines only the private ones."""
+    for method in ("pdf", "cdf", "icdf"):
+        assert getattr(type(law), method) is getattr(Law, method)
+    with pytest.raises(ValueError, match="p must lie in"):
+        law.icdf(1.5)
+    with pytest.raises(ValueError, match="x must contain only finite values"):
+        law.cdf(np.nan)
+    assert np.shape(law.cdf(np.zeros((2, 3)))) == (2, 3)
+    assert np.ndim(law.icdf(0.5)) == 0
 
 
 def test_laws_are_frozen():

@@ -146,3 +146,27 @@ def test_rectangular_gap_against_the_sextic(p, gamma, sigma, b0, eps):
     # just below the threshold the support is one interval
     below = InformationPlusNoise(DiscreteLaw([0.0, b_star * (1 - eps)], [p, 1 - p]), gamma=gamma, sigma=sigma)
     assert len(below.support()) == 1
+
+
+# ------------------------------------------------------------ gaps much wider than the noise
+def test_a_gap_far_wider_than_the_noise_against_the_sextic():
+    """``H = (delta_0 + delta_b) / 2`` with ``b = 10^4 sigma^2``: the critical points sit within
+    ``~sigma^2`` of the atoms, far below the step of a grid spread over the gap."""
+    p, b, gamma, sigma = 0.5, 1e4, 1.5, 1.0
+    law = InformationPlusNoise(DiscreteLaw([0.0, b], [p, 1 - p]), gamma=gamma, sigma=sigma)
+    s2, c = _rect_constants(gamma, sigma)
+    crit = _polished_real_roots(_rect_zprime_poly(p, b, s2, c), -np.inf, np.inf)
+    crit = crit[(np.abs(crit) > 1e-9) & (np.abs(crit - b) > 1e-9 * b)]  # roots of the factor at the atoms
+    z, q = _rect_z(crit, p, b, s2, c)
+    edges = np.sort(z[q > 0])
+    assert edges.size == 4
+    np.testing.assert_allclose(law.edges(), edges, rtol=1e-12)
+    np.testing.assert_allclose(law.cdf(edges[1]), 0.5, rtol=1e-12)
+    # the lower component moves by O(sigma^2 / b): not between b = 10^12 and 10^20 sigma^2
+    near, far = (
+        InformationPlusNoise(DiscreteLaw([0.0, top], [p, 1 - p]), gamma=gamma, sigma=sigma)
+        for top in (1e12, 1e20)
+    )
+    np.testing.assert_allclose(far.support()[0], near.support()[0], rtol=1e-10)
+    np.testing.assert_allclose(far.icdf([0.1, 0.25, 0.4]), near.icdf([0.1, 0.25, 0.4]), rtol=1e-9)
+    np.testing.assert_allclose(near.support()[0], law.support()[0], rtol=1e-4)

@@ -322,3 +322,27 @@ def test_shift_invert_on_a_graph_laplacian_with_a_triple_zero_eigenvalue():
     assert_close(values, ref[:5])
     assert_close(_shift_invert(L, 6, True)[0], ref[-6:])
     assert np.abs(L @ vectors[:, :3]).max() <= 1e-8 * ref[-1]
+
+
+def test_a_sparse_matrix_is_refused_in_one_line():
+    import scipy.sparse
+
+    for call in (
+        lambda: top_eigvalsh(scipy.sparse.csr_matrix(np.eye(4)), 1),
+        lambda: eigvalsh_outside(scipy.sparse.eye(4, format="csr"), (-1.0, 0.5)),
+    ):
+        with pytest.raises(
+            TypeError, match="H must be a dense array: scipy sparse matrices are not supported"
+        ):
+            call()
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+@pytest.mark.parametrize("method", ["lanczos", "shift_invert", "lapack"])
+def test_iterative_methods_work_at_extreme_scales_without_warnings(scale, method):
+    H = deformed_wigner(np.r_[np.linspace(-1.0, 1.0, 1197), 3.0, 4.0, 5.0], rng=np.random.default_rng(1))
+    ref = np.linalg.eigvalsh(H)
+    values, vectors = top_eigvalsh(H * scale, 4, which="both", method=method, return_vectors=True)
+    np.testing.assert_allclose(values / scale, np.r_[ref[:4], ref[-4:]], rtol=0, atol=1e-12)
+    assert np.abs(H @ vectors - vectors * (values / scale)).max() < 1e-8
