@@ -3,14 +3,8 @@
 import numpy as np
 import pytest
 
-from rmtlib.experiments import (
-    compare_rules,
-    pruning_study,
-    rank_error_curve,
-    singular_spike_draws,
-    singular_spike_table,
-    spiked_singular_triplet,
-)
+from rmtlib.experiments.pruning import compare_rules, pruning_study, rank_error_curve
+from rmtlib.experiments.rectangular import singular_spike_draws, singular_spike_table, spiked_singular_triplet
 from rmtlib.outliers import predict_singular_outliers
 from rmtlib.pruning import noise_level, prune, shrink_singular_values, truncated_svd
 from rmtlib.samplers import low_rank_signal, rectangular_noise

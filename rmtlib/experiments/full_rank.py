@@ -16,7 +16,7 @@ from .._validation import check_array, check_generator, check_int, check_real
 from ..tracy_widom import tracy_widom_unit
 from .statistics import count_test, mean_test, outlier_fluctuation_variance, pooled_z_test, z_square_test
 
-__all__ = ["OutlierComparison", "outlier_comparison"]
+__all__ = ["OutlierComparison", "full_rank_verdicts", "outlier_comparison"]
 
 
 @dataclasses.dataclass(frozen=True)
