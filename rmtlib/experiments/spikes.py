@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .. import samplers, spectra
 from .._validation import check_choice, check_int, check_real
@@ -10,6 +11,7 @@ from ..samplers import top_eigenvalue_tridiagonal
 from .statistics import log_variance_ratio_test, log_variance_test, mean_test, outlier_fluctuation_variance
 
 __all__ = [
+    "fluctuation_table",
     "critical_window",
     "spike",
     "spike_verdicts",
@@ -157,3 +159,22 @@ def spike_verdicts(samples: dict, *, N: int, theta: float, sigma: float) -> list
             }
         )
     return out
+
+
+def fluctuation_table(fluct: dict, variance: dict) -> pd.DataFrame:
+    """Sample mean and variance (``ddof=1``) of ``sqrt(N)(lambda_1 - rho)`` per basis, beside the
+    predicted variance; ``fluct[basis]`` holds the draws, ``variance[basis]`` the prediction.
+
+    Examples
+    --------
+    >>> table = fluctuation_table({"diagonal": np.array([1.0, -1.0, 0.0])}, {"diagonal": 0.9})
+    >>> table.loc["diagonal"].tolist()
+    [0.0, 1.0, 0.9]
+    """
+    return pd.DataFrame(
+        {
+            "sample mean": {b: v.mean() for b, v in fluct.items()},
+            "sample variance": {b: v.var(ddof=1) for b, v in fluct.items()},
+            "predicted variance": variance,
+        }
+    )
