@@ -3,10 +3,25 @@
 import numpy as np
 import pytest
 
-from rmtlib.experiments.pruning import compare_rules, pruning_study, rank_error_curve
+from rmtlib.experiments.pruning import (
+    compare_rules,
+    layer_fits,
+    pruning_study,
+    pruning_verdicts,
+    rank_error_curve,
+    synthetic_rule_study,
+)
 from rmtlib.experiments.rectangular import singular_spike_draws, singular_spike_table, spiked_singular_triplet
+from rmtlib.experiments.statistics import passed
 from rmtlib.outliers import predict_singular_outliers
-from rmtlib.pruning import noise_level, prune, shrink_singular_values, truncated_svd
+from rmtlib.pruning import (
+    bulk_edge,
+    noise_fit_threshold,
+    noise_level,
+    prune,
+    shrink_singular_values,
+    truncated_svd,
+)
 from rmtlib.samplers import low_rank_signal, rectangular_noise
 
 
@@ -145,3 +160,38 @@ def test_singular_spike_draws_scale_only_the_noise():
     s = float(plain["s"][0])
     direct = spiked_singular_triplet(N=150, M=150, s=s, sigma=1.1, rng=np.random.default_rng(3))
     assert louder["top"][0] == pytest.approx(direct["top"], rel=1e-12)
+
+
+def test_layer_fits_is_noise_level_per_layer():
+    g = np.random.default_rng(21)
+    layers = [rectangular_noise(120, 60, sigma=0.3, rng=g), rectangular_noise(80, 100, sigma=2.0, rng=g)]
+    fits = layer_fits(layers)
+    assert fits["layer"].tolist() == [0, 1] and fits["shape"].tolist() == [(120, 60), (80, 100)]
+    for W, fit in zip(layers, fits.to_dict("records"), strict=True):
+        direct = noise_level(W, max_distance=1.0)
+        assert fit["sigma"] == direct.sigma and fit["ks_distance"] == direct.distance
+        assert fit["refusal_threshold"] == noise_fit_threshold(min(W.shape))
+        edge = bulk_edge(*W.shape, direct.sigma)
+        assert fit["kept_above_threshold"] == int(np.sum(np.linalg.svd(W, compute_uv=False) > edge))
+    assert fits["sigma"].round(1).tolist() == [0.3, 2.0]
+
+
+def test_pruning_verdicts_pass_under_the_model_and_reject_twice_sigma_squared():
+    g = np.random.default_rng(22)
+    spikes, outliers_of_S = [5.0, 3.0, 0.4], [5.0, 3.5]
+    finite, _ = synthetic_rule_study(
+        N=100, M=50, signal="finite_rank", spikes=spikes, n_seeds=6, max_rank=10, rng=g
+    )
+    full, _ = synthetic_rule_study(
+        N=100, M=50, signal="full_rank", outliers_of_S=outliers_of_S, n_seeds=1, max_rank=10, rng=g
+    )
+    fits = layer_fits([rectangular_noise(100, 50, sigma=0.3, rng=g)])
+    common = {"spikes": spikes, "outliers_of_S": outliers_of_S, "gamma": 0.5, "N": 100}
+    good = pruning_verdicts(finite, full, fits, sigma=1.0, **common)
+    assert len(good) == 4 and {s["theorem"] for s in good} == {"T7"}
+    assert [s["quantity"] for s in good if not passed(s)] == []
+    assert good[0]["seeds"] == 6 and good[2]["seeds"] == 1 and good[3]["N"] == 50
+    wrong = pruning_verdicts(
+        finite, full, fits, sigma=np.sqrt(2.0), **common
+    )  # sigma^2 doubled in the prediction
+    assert not passed(wrong[0])  # the BGN error; the count of spikes above threshold is unchanged

@@ -6,12 +6,15 @@ computation: it passes under the model and fails under each named wrong model (p
 and its statistics are calibrated at the smallest sizes the chapter's rules allow.
 """
 
+import dataclasses
+
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import linalg as sla
 from scipy import stats
 
-from rmtlib.experiments import growing, statistics
+from rmtlib.experiments import full_rank, growing, statistics
 from rmtlib.laws import Uniform
 from rmtlib.outliers import deterministic_equivalent, predict_outliers
 from rmtlib.run import load_profiles
@@ -306,3 +309,16 @@ def test_a_sweep_store_replaces_the_many_study():
     )
     assert "slope of the scaled RMS error of the equivalent (all alpha)" in quantities
     assert (study["study"] == "many").sum() == len(rows)
+
+
+def test_the_count_of_eigenvalues_outside_the_bulk_with_subcritical_outliers():
+    empty = pd.DataFrame({"study": pd.Series(dtype=str), "model": pd.Series(dtype=str)})
+    absorbed = full_rank.outlier_comparison(N=300, nu=UNIFORM, thetas=[1.05, 2.5, 3.0], rng=rng(41))
+    [spec] = growing.growing_verdicts(empty, absorbed, absorbed_N=300)
+    assert spec["quantity"] == "eigenvalues outside the bulk with subcritical outliers"
+    assert (spec["theorem"], spec["N"], spec["predicted"]) == ("T5", 300, absorbed.count_predicted)
+    assert absorbed.count_predicted == 2 and statistics.passed(spec)
+    miscounted = dataclasses.replace(absorbed, count_observed=absorbed.count_predicted + 1)
+    assert not statistics.passed(growing.growing_verdicts(empty, miscounted, absorbed_N=300)[0])
+    with pytest.raises(TypeError, match="absorbed_N"):
+        growing.growing_verdicts(empty, absorbed)

@@ -4,6 +4,7 @@ with the noise variance 10% off (ci sizes), and the pruning-rule counts and pair
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from rmtlib.experiments import pruning, rectangular_growing, statistics
 
@@ -99,3 +100,78 @@ def test_paired_rule_comparison():
     assert (same["t"], same["p-value"]) == (0.0, 1.0)
     with pytest.raises(ValueError, match="lacks the columns"):
         statistics.paired_rule_comparison(study.drop(columns="seed"))
+
+
+def _chapter_specs(factor, seed=15):
+    """The T8 verdicts of one small chapter whose simulated noise variance is ``factor`` times the model's."""
+    rng = np.random.default_rng(seed)
+    bulk = {
+        g: rectangular_growing.rectangular_bulk(
+            N=150, gamma=g, n_draws=5, noise_variance_factor=factor, rng=rng
+        )
+        for g in (0.5, 2.0)
+    }
+    runs = {
+        (n, a, k): rectangular_growing.rectangular_growing_outliers(
+            N=n, alpha=a, noise_variance_factor=factor, rng=rng
+        )
+        for n in (60, 100)
+        for a in (0.25,)
+        for k in range(2)
+    }
+    _, crowded = rectangular_growing.crowded_study(
+        N=60, alphas=[0.5], gamma=2.0, seeds=2, noise_variance_factor=factor, rng=rng
+    )
+    overlap_runs = [
+        rectangular_growing.rectangular_growing_outliers(
+            N=100,
+            alpha=np.log(4) / np.log(100),
+            spacing=1.0,
+            overlaps=4,
+            noise_variance_factor=factor,
+            rng=rng,
+        )
+        for _ in range(2)
+    ]
+    return rectangular_growing.rectangular_growing_verdicts(bulk, runs, crowded, overlap_runs, seeds=2)
+
+
+def test_rectangular_growing_verdicts_pass_under_the_model_and_reject_a_wrong_noise_variance():
+    good = _chapter_specs(1.0)
+    assert len(good) == 7 and {s["theorem"] for s in good} == {"T8"}
+    assert [s["quantity"] for s in good if not statistics.passed(s)] == []
+    assert {s["N"] for s in good} == {150, 100, 60} and good[2]["seeds"] == 2
+    for factor in (1.1, 0.9):
+        failed = [s["quantity"] for s in _chapter_specs(factor) if not statistics.passed(s)]
+        assert any(q.startswith("bulk singular values") for q in failed), factor
+
+
+def test_crowded_study_table_against_scipy():
+    table, runs = rectangular_growing.crowded_study(
+        N=100, alphas=[0.0, 0.5], gamma=2.0, seeds=3, rng=np.random.default_rng(16)
+    )
+    assert len(runs) == 6 and table["r"].tolist() == [1, 10]
+    high = runs[3:]
+    errors = np.concatenate([np.sqrt(100) * (x.observed - x.first_order) for x in high])
+    t = stats.ttest_1samp(errors, 0.0).statistic
+    assert table.loc[0.5, "t, first order"] == pytest.approx(t, rel=1e-12)
+    assert table.loc[0.5, "spacing x sqrt(N)"] == pytest.approx(2.0 / 9 * 10)
+    largest = max(np.abs(x.observed - x.equivalent).max() for x in high)
+    assert table.loc[0.5, "max error, equivalent"] == largest
+
+
+def test_bulk_and_overlap_tables():
+    rng = np.random.default_rng(17)
+    res = rectangular_growing.rectangular_bulk(N=100, gamma=2.0, n_draws=4, rng=rng)
+    row = rectangular_growing.bulk_table({2.0: res}).iloc[0]
+    errors = (res.observed - res.predicted).mean(axis=1)
+    assert row["gamma"] == 2.0 and row["mean error"] == pytest.approx(errors.mean(), rel=1e-12)
+    assert row["tolerance"] == pytest.approx(stats.t.isf(5e-4, 3) * stats.sem(errors), rel=1e-9)
+    run = rectangular_growing.rectangular_growing_outliers(
+        N=100, alpha=np.log(4) / np.log(100), spacing=1.0, overlaps=4, rng=rng
+    )
+    table = rectangular_growing.overlap_table([run])
+    assert len(table) == 8 and set(table["side"]) == {"left (N-side)", "right (M-side)"}
+    left = table[table["side"] == "left (N-side)"]
+    np.testing.assert_array_equal(left["observed"], run.overlap_left)
+    np.testing.assert_array_equal(left["s"], run.s_outliers[::-1])
