@@ -6,11 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rmtlib.experiments import deformed_wigner
+from rmtlib.experiments import deformed_wigner, statistics
 from rmtlib.experiments.statistics import passed
 from rmtlib.free_convolution import FreeConvolutionSemicircle
-from rmtlib.laws import DiscreteLaw
+from rmtlib.laws import DiscreteLaw, Semicircle
 from rmtlib.samplers import deformed_wigner as deformed_wigner_matrix
+from rmtlib.samplers import wigner
+from rmtlib.spectra import kolmogorov_distance
+
+
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
 
 ATOMS = DiscreteLaw([-2.0, 0.0, 2.0], weights=[0.3, 0.4, 0.3])
 
@@ -62,3 +69,10 @@ def test_deformed_verdicts_pass_under_the_model_and_reject_wrong_ones():
     merged = deformed_wigner.split_bulk_counts(s, ev, FreeConvolutionSemicircle(ATOMS, 1.2))
     counts = deformed_wigner.deformed_verdicts({}, {}, sigma=1.2, split=merged)
     assert counts[0]["quantity"] == "number of split-bulk intervals" and not passed(counts[0])
+
+
+def test_deformed_ks_with_delta0_is_the_semicircle_distance():
+    out = deformed_wigner.deformed_ks(N=300, nu=DiscreteLaw([0.0]), rng=rng(8))
+    direct = kolmogorov_distance(np.linalg.eigvalsh(wigner(300, rng=rng(8))), Semicircle(sigma=1.0))
+    assert out["ks"] == pytest.approx(direct, abs=1e-9)
+    assert out["tolerance"] == statistics.ks_tolerance(300)

@@ -1,4 +1,5 @@
-"""Power and calibration of the verdicts of T1-T4 and T6.
+"""Tests of rmtlib.experiments.statistics: the tests and intervals of every verdict, their power
+and calibration through the verdicts of T1-T4 and T6, the tolerances and the slopes.
 
 Each chapter's verdicts are computed by the library (``<subject>_verdicts`` of each chapter module) on
 data simulated like the chapter does: under the correct model they pass; with the noise
@@ -11,11 +12,13 @@ count false alarms. Seeds are fixed, so every outcome is reproducible.
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from rmtlib import samplers
 from rmtlib.experiments import deformed_wigner, full_rank, rectangular, semicircle, spikes, statistics
 from rmtlib.free_convolution import FreeConvolutionSemicircle
 from rmtlib.laws import DiscreteLaw, MarchenkoPastur, Semicircle, Uniform
+from rmtlib.outliers import predict_outliers
 from rmtlib.samplers import rectangular_noise, wigner
 from rmtlib.spectra import kolmogorov_distance
 
@@ -357,3 +360,113 @@ def test_t6_calibrated_at_the_smallest_size():
         for _ in range(300)
     )
     assert worst < 0.9 * statistics.ks_tolerance(50)
+
+
+# ----------------------------------------------------------------------------- tolerances, slopes, t-tests
+
+
+def test_ks_tolerance_closed_form():
+    N = 1000
+    lead = 2 * np.sqrt(2) / np.pi * np.log(N) / N
+    assert statistics.ks_tolerance(N) == pytest.approx(lead + 2 / N, rel=1e-14)
+    assert statistics.ks_tolerance(N, beta=2) == pytest.approx(lead / np.sqrt(2) + 2 / N, rel=1e-14)
+    assert statistics.ks_tolerance(N, safety=1.0) == pytest.approx(lead / 2 + 2 / N, rel=1e-14)
+    sizes = [10, 100, 1000, 10_000]
+    assert np.all(np.diff([statistics.ks_tolerance(n) for n in sizes]) < 0)
+
+
+def test_ks_tolerance_separates_a_wrong_law():
+    """Right law inside the tolerance, sigma off by 10% outside it (the T1 verdict's power)."""
+    N = 600
+    eigenvalues = np.linalg.eigvalsh(wigner(N, rng=rng(1)))
+    assert kolmogorov_distance(eigenvalues, Semicircle(sigma=1.0)) < statistics.ks_tolerance(N)
+    assert kolmogorov_distance(eigenvalues, Semicircle(sigma=1.1)) > 2 * statistics.ks_tolerance(N)
+
+
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        ({"N": 1}, ValueError),
+        ({"N": 100, "beta": 4}, ValueError),
+        ({"N": 100, "safety": 0.0}, ValueError),
+        ({"N": 10.0}, TypeError),
+    ],
+)
+def test_ks_tolerance_refuses(bad, error):
+    with pytest.raises(error):
+        statistics.ks_tolerance(**bad)
+
+
+def test_max_gaussian_quantile_is_a_union_bound():
+    for r in (1, 7, 500):
+        t = statistics.max_gaussian_quantile(r, level=1e-3)
+        assert 2 * r * stats.norm.sf(t) == pytest.approx(1e-3, rel=1e-10)
+    assert statistics.max_gaussian_quantile(10) < statistics.max_gaussian_quantile(100)
+    with pytest.raises(ValueError, match="r must be >= 1"):
+        statistics.max_gaussian_quantile(0)
+    with pytest.raises(ValueError, match="level"):
+        statistics.max_gaussian_quantile(5, level=0.9)
+
+
+@pytest.mark.parametrize("sigma", [0.5, 1.0, 2.0])
+def test_outlier_fluctuation_variance_for_a_spike(sigma):
+    theta = np.array([1.5, 2.0, 4.0]) * sigma
+    overlap = predict_outliers(theta, DiscreteLaw([0.0]), sigma).overlap
+    diagonal = statistics.outlier_fluctuation_variance(overlap, sigma=sigma)
+    haar = statistics.outlier_fluctuation_variance(overlap, sigma=sigma, basis="haar")
+    np.testing.assert_allclose(diagonal, sigma**2 * (1 - sigma**4 / theta**4), rtol=1e-10)
+    np.testing.assert_allclose(haar, 2 * sigma**2 * (1 - sigma**2 / theta**2), rtol=1e-10)
+    assert np.all(diagonal <= sigma**2)
+
+
+def test_outlier_fluctuation_variance_refuses():
+    with pytest.raises(ValueError, match="overlap"):
+        statistics.outlier_fluctuation_variance([1.2])
+    with pytest.raises(ValueError, match="basis"):
+        statistics.outlier_fluctuation_variance([0.5], basis="random")
+
+
+def test_loglog_slope():
+    x = np.array([10.0, 100.0, 1000.0])
+    assert statistics.loglog_slope(x, 3.0 * x**-0.75) == pytest.approx(-0.75, abs=1e-12)
+    with pytest.raises(ValueError, match="same length"):
+        statistics.loglog_slope([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="positive"):
+        statistics.loglog_slope([1.0, 2.0], [1.0, -2.0])
+
+
+def test_pooled_t_check_false_alarm_rate():
+    rng = np.random.default_rng(14)
+    fails = sum(
+        abs(t["mean"]) > t["tolerance"]
+        for t in (statistics.pooled_t_check(rng.standard_normal(6), level=0.9) for _ in range(4000))
+    )
+    assert fails / 4000 == pytest.approx(0.1, abs=0.015)
+
+
+def test_loglog_slope_interval_covers_the_true_slope():
+    rng = np.random.default_rng(15)
+    sizes = np.repeat([100, 200, 400, 800], 5)
+    table = pd.DataFrame({"N": sizes, "e": sizes**-0.5 * np.exp(0.1 * rng.standard_normal(sizes.size))})
+    fit = statistics.loglog_slope_interval(table, x="N", y="e", level=0.99, rng=rng)
+    assert fit["low"] < -0.5 < fit["high"] and fit["high"] - fit["low"] < 0.2
+
+
+def test_paired_rule_comparison():
+    study = pd.DataFrame(
+        {
+            "seed": np.repeat(np.arange(5), 2),
+            "method": ["a", "b"] * 5,
+            "at": "rmt",
+            "accuracy": [0.9, 0.8, 0.91, 0.85, 0.88, 0.87, 0.93, 0.9, 0.9, 0.9],
+        }
+    )
+    row = statistics.paired_rule_comparison(study).iloc[0]
+    d = np.array([0.1, 0.06, 0.01, 0.03, 0.0])
+    assert row["mean difference"] == pytest.approx(d.mean())
+    assert row["t"] == pytest.approx(d.mean() / (d.std(ddof=1) / np.sqrt(5)))
+    assert row["first ahead"] == 4
+    same = statistics.paired_rule_comparison(study.assign(accuracy=0.5)).iloc[0]
+    assert (same["t"], same["p-value"]) == (0.0, 1.0)
+    with pytest.raises(ValueError, match="lacks the columns"):
+        statistics.paired_rule_comparison(study.drop(columns="seed"))
