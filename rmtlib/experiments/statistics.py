@@ -635,7 +635,7 @@ def ks_tolerance(N: int, *, beta: int = 1, safety: float = 2.0) -> float:
     (two eigenvalues: the ``O(1/N)`` corrections at the smallest sizes). The constant is
     proven for the unitary case (``beta = 2``, Gaussian; Claeys, Fahs, Lambert and Webb,
     2021); for real symmetric and non-Gaussian matrices it is the expected value, and the
-    tolerance is calibrated by simulation instead (``tests/test_power.py``: no false alarm
+    tolerance is calibrated by simulation instead (``tests/experiments/test_statistics.py``: no false alarm
     in repeated draws at the smallest sizes the chapters allow, every entry law).
 
     Parameters
