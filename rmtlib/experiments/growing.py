@@ -28,6 +28,7 @@ import dataclasses
 import functools
 
 import numpy as np
+import pandas as pd
 from scipy import special
 
 from .. import free_convolution, laws, outliers, samplers, spectra
@@ -47,6 +48,7 @@ __all__ = [
     "GrowingOutliers",
     "crossover_rank",
     "end_of_cluster_shift",
+    "error_slopes",
     "entry_excess_kurtosis",
     "growing_outliers",
     "growing_verdicts",
@@ -497,8 +499,6 @@ def t5_study(
     columns of the many study, e.g. from a sweep store) replaces that study.
     ``noise_variance_factor`` multiplies the noise variance of every matrix.
     """
-    import pandas as pd
-
     check_generator(rng)
     seeds = check_int(seeds, "seeds", minimum=2)
     fluct_seeds = check_int(fluct_seeds, "fluct_seeds", minimum=2)
@@ -733,15 +733,45 @@ def growing_verdicts(
     return checks
 
 
+def _mean_squared_error_per_seed(rows, predictor: str) -> np.ndarray:
+    """Per replicate, the mean over its outliers of the squared error of ``predictor``, as a column."""
+    per_seed = rows.groupby("replicate").apply(
+        lambda g: float((g[f"z_sq_{predictor}"] * g["fluctuation"] ** 2).sum() / g["r"].sum()),
+        include_groups=False,
+    )
+    return per_seed.to_numpy()[:, None]
+
+
 def _slope(rows, predictor: str, level: float):
     sizes = sorted(rows["N"].unique())
-    groups, counts = [], []
-    for N in sizes:
-        at = rows[rows["N"] == N]
-        per_seed = at.groupby("replicate").apply(
-            lambda g: float((g[f"z_sq_{predictor}"] * g["fluctuation"] ** 2).sum() / g["r"].sum()),
-            include_groups=False,
-        )
-        groups.append(per_seed.to_numpy()[:, None])
-        counts.append(float(at["r"].sum()))
+    groups = [_mean_squared_error_per_seed(rows[rows["N"] == N], predictor) for N in sizes]
+    counts = [float(rows[rows["N"] == N]["r"].sum()) for N in sizes]
     return bootstrap_slope(np.array(sizes, dtype=float), groups, predicted=-0.5, counts=counts, level=level)
+
+
+def error_slopes(many, predictors: dict) -> pd.DataFrame:
+    """Fitted exponents of the errors of each prediction against ``N`` in the *many* family, one row
+    per ``(alpha, prediction)``: the root-mean-square error (:func:`t5_study` columns) and the largest
+    error per matrix, each with its 95% bootstrap interval over seeds
+    (:func:`~rmtlib.experiments.statistics.bootstrap_slope`). ``predictors`` maps the column suffix of
+    a prediction (``"first_order"``, ...) to its label."""
+    rows = []
+    for a in sorted(many["exponent"].unique()):
+        part = many[many["exponent"] == a]
+        sizes = sorted(part["N"].unique())
+        for p, label in predictors.items():
+            groups = [_mean_squared_error_per_seed(part[part["N"] == n], p) for n in sizes]
+            test, ci = bootstrap_slope(sizes, groups, predicted=-0.5)
+            max_groups = [part[part["N"] == n][f"max_error_{p}"].to_numpy()[:, None] ** 2 for n in sizes]
+            max_test, max_ci = bootstrap_slope(sizes, max_groups, predicted=-0.5)
+            rows.append(
+                {
+                    "alpha": a,
+                    "prediction": label,
+                    "RMS slope": test.observed,
+                    "RMS 95% interval": f"[{ci[0]:.2f}, {ci[1]:.2f}]",
+                    "max-error slope": max_test.observed,
+                    "max 95% interval": f"[{max_ci[0]:.2f}, {max_ci[1]:.2f}]",
+                }
+            )
+    return pd.DataFrame(rows).set_index(["alpha", "prediction"])

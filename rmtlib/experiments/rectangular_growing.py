@@ -19,9 +19,10 @@ from .. import information_plus_noise as ipn
 from .. import samplers
 from .._validation import check_choice, check_generator, check_int, check_real
 from ..samplers import power_law_bulk
-from .statistics import pooled_t_check, t_statistic
+from .statistics import loglog_slope_interval, pooled_t_check, t_statistic
 
 __all__ = [
+    "error_slopes",
     "rectangular_growing_verdicts",
     "overlap_table",
     "crowded_study",
@@ -400,6 +401,20 @@ def overlap_table(runs) -> pd.DataFrame:
             for s, o, p in zip(x.s_outliers[::-1], obs, pred, strict=True)
         ]
     )
+
+
+def error_slopes(study: pd.DataFrame, *, alphas, errors, rng) -> pd.DataFrame:
+    """For each ``alpha`` and each error column of ``errors``, the fitted exponent of the error against
+    ``N`` over the rows of ``study`` (one per matrix) with its bootstrap interval
+    (:func:`~rmtlib.experiments.statistics.loglog_slope_interval`, drawing from ``rng``): columns
+    ``alpha``, ``error``, ``slope``, ``low``, ``high``."""
+    check_generator(rng)
+    rows = []
+    for a in alphas:
+        part = study[study["alpha"] == a]
+        for e in errors:
+            rows.append({"alpha": a, "error": e, **loglog_slope_interval(part, x="N", y=e, rng=rng)})
+    return pd.DataFrame(rows)
 
 
 def rectangular_growing_verdicts(

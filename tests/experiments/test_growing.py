@@ -322,3 +322,23 @@ def test_the_count_of_eigenvalues_outside_the_bulk_with_subcritical_outliers():
     assert not statistics.passed(growing.growing_verdicts(empty, miscounted, absorbed_N=300)[0])
     with pytest.raises(TypeError, match="absorbed_N"):
         growing.growing_verdicts(empty, absorbed)
+
+
+def test_error_slopes_of_an_exact_power_law():
+    sizes, predictors = [100, 400, 1600], {"first_order": "first order", "equivalent": "det. equivalent"}
+    many = pd.DataFrame(
+        [
+            {"exponent": 0.5, "N": n, "replicate": k, "r": 2, "fluctuation": 0.5, **cols}
+            for n in sizes
+            for k in range(3)
+            for cols in [
+                {f"z_sq_{p}": 8.0 / (0.25 * n) for p in predictors}
+                | {f"max_error_{p}": 3 / np.sqrt(n) for p in predictors}
+            ]
+        ]
+    )
+    slopes = growing.error_slopes(many, predictors)
+    assert slopes.index.tolist() == [(0.5, "first order"), (0.5, "det. equivalent")]
+    np.testing.assert_allclose(slopes["RMS slope"], -0.5, atol=1e-12)
+    np.testing.assert_allclose(slopes["max-error slope"], -0.5, atol=1e-12)
+    assert set(slopes["RMS 95% interval"]) == {"[-0.50, -0.50]"}

@@ -2,6 +2,7 @@
 noise variance 10% off (ci sizes), and its tables against direct computations."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -123,3 +124,28 @@ def test_bulk_and_overlap_tables():
     left = table[table["side"] == "left (N-side)"]
     np.testing.assert_array_equal(left["observed"], run.overlap_left)
     np.testing.assert_array_equal(left["s"], run.s_outliers[::-1])
+
+
+def test_error_slopes_draw_their_bootstrap_from_rng():
+    study = pd.DataFrame(
+        [
+            {"alpha": a, "N": n, "replicate": k, "e": (1 + 0.1 * k) / np.sqrt(n), "f": (1 + 0.1 * k) / n}
+            for a in (0.0, 0.5)
+            for n in (100, 400, 1600)
+            for k in range(3)
+        ]
+    )
+    slopes = rectangular_growing.error_slopes(
+        study, alphas=[0.0, 0.5], errors=["e", "f"], rng=np.random.default_rng(3)
+    )
+    assert slopes[["alpha", "error"]].values.tolist() == [[0.0, "e"], [0.0, "f"], [0.5, "e"], [0.5, "f"]]
+    np.testing.assert_allclose(slopes["slope"], [-0.5, -1.0, -0.5, -1.0], atol=1e-12)
+    g = np.random.default_rng(3)
+    direct = [
+        statistics.loglog_slope_interval(study[study["alpha"] == a], x="N", y=e, rng=g)
+        for a in (0.0, 0.5)
+        for e in "ef"
+    ]
+    assert slopes["low"].tolist() == [d["low"] for d in direct] and slopes["high"].tolist() == [
+        d["high"] for d in direct
+    ]
