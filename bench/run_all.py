@@ -373,7 +373,7 @@ def bench_rectangular(repeats, budget_s, log) -> list[Row]:
     """The rectangular deterministic equivalent: every singular value and a density (no peer)."""
     setup = """
         import numpy as np
-        from rmtlib.information_plus_noise import rectangular_deterministic_equivalent
+        from rmtlib.outliers import rectangular_deterministic_equivalent
         rng = np.random.default_rng(7)
         n = 10_000
         s = np.r_[np.sort(0.5 * rng.pareto(4.0, n - 20)), np.linspace(3.0, 6.0, 20)]

@@ -56,22 +56,6 @@ from .laws import DiscreteLaw, Law, SquareRootLaw, is_law
 
 __all__ = ["InformationPlusNoise"]
 
-_MOVED_TO_OUTLIERS = (
-    "RectangularDeterministicEquivalent",
-    "rectangular_deterministic_equivalent",
-    "predict_singular_outliers_over_bulk",
-)
-
-
-def __getattr__(name):
-    """The rectangular predictions moved to :mod:`rmtlib.outliers`; still found here by name."""
-    if name in _MOVED_TO_OUTLIERS:
-        from . import outliers
-
-        return getattr(outliers, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 _EPS = np.finfo(float).eps
 _CHUNK = 1 << 15  # points x atoms per block (fits in cache)
 _GAP_GRID = 64  # Z' samples per candidate gap of H

@@ -7,7 +7,7 @@ its weights as a :class:`Network`; :func:`prune_network` prunes every weight
 matrix large enough for a Marchenko–Pastur fit with an RMT rule of
 :mod:`rmtlib.pruning` or with a baseline (truncated SVD, magnitude pruning) at a
 given rank per layer. The chapter's comparison of the rules, one network per seed, is
-:func:`rmtlib.experiments.pruning_study`.
+:func:`rmtlib.experiments.pruning.pruning_study`.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ __all__ = [
     "PALETTE",
     "Table",
     "figures_dir",
+    "plot_rule_curves",
     "savefig",
     "spectrum_player",
     "table",
@@ -326,3 +327,30 @@ def _self_contained(page: str) -> str:
     page = _REMOTE_STYLESHEET.sub("", page)
     page = page.replace('<i class="fa fa-play fa-flip-horizontal"></i>', "◀")
     return _ICON.sub(lambda m: _ICON_TEXT.get(m.group(1), ""), page)
+
+
+def plot_rule_curves(ax, frame, curves: list[dict], title: str, rules) -> None:
+    """The mean rank-error curves (hard and shrunk) of chapter T7 and the rank and error each rule picks.
+
+    ``frame`` and ``curves`` are what :func:`rmtlib.experiments.pruning.synthetic_rule_study` returns,
+    ``rules`` the names of its rules (:data:`rmtlib.experiments.pruning.SYNTHETIC_RULES`).
+    """
+    max_rank = len(curves[0]["hard"]) - 1
+    ranks = np.arange(max_rank + 1)
+    for name in ("hard", "shrinkage"):
+        ax.plot(ranks, np.mean([c[name] for c in curves], axis=0), label=f"rank k, {name}")
+    markers = {"mp_edge": "o", "shrinkage": "s", "mp_edge_true_sigma": "^", "free_edge": "D"}
+    for rule in rules:
+        ax.plot(
+            frame[f"kept_{rule}"].mean(),
+            (frame[f"error_{rule}"] / frame["norm_S"]).mean(),
+            markers[rule],
+            ms=8,
+            mfc="none",
+            mew=1.5,
+            label=f"rule {rule}",
+        )
+    ax.axhline((frame["error_raw"] / frame["norm_S"]).mean(), ls=":", c="gray", label="W itself")
+    ax.set_xlabel("number of kept singular values k")
+    ax.set_ylabel("|estimate - S|_F / |S|_F")
+    ax.set_title(title)

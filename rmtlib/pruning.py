@@ -15,8 +15,8 @@ Marchenko–Pastur law with edges ``sigma^2 (1 -+ sqrt(gamma))^2`` (the law of t
 * :func:`prune` applies one of three rules (``"mp_edge"``, ``"free_edge"``,
   ``"shrinkage"``); :func:`truncated_svd` and :func:`magnitude_prune` are the
   baselines at a fixed parameter count.
-* The chapter experiments built on them (T6, T7) are in
-  :mod:`rmtlib.experiments.pruning`.
+* The chapter experiments built on them are in
+  :mod:`rmtlib.experiments.rectangular` (T6) and :mod:`rmtlib.experiments.pruning` (T7).
 
 References: Benaych-Georges & Nadakuditi (2012) for the outlier map and overlaps,
 Johnstone (2001) and Tracy & Widom (1996) for the edge fluctuations.

@@ -80,3 +80,27 @@ def test_the_import_reader_sees_relative_and_absolute_imports(tmp_path):
     )
     modules = dict.fromkeys(["rmtlib.laws", "rmtlib.pipeline.runner", "rmtlib.verdict", "rmtlib.site"], probe)
     assert _imports("rmtlib.laws", probe, modules) == {"rmtlib.pipeline.runner", "rmtlib.verdict"}
+
+
+#: The shared modules of :mod:`rmtlib.experiments`: every other module there is one chapter's.
+EXPERIMENTS_SHARED = {"rmtlib.experiments.statistics", "rmtlib.experiments.frames"}
+
+
+def test_experiments_are_cut_by_chapter():
+    """The mathematics never imports the experiments; a chapter's module imports the shared modules
+    (statistics, frames) and no other chapter's (the sweep examples may reuse one experiment)."""
+    modules = _modules()
+    experiments = {name for name in modules if name.startswith("rmtlib.experiments.")}
+    offenders = {}
+    for name, path in modules.items():
+        found = _imports(name, path, modules)
+        if name.startswith("rmtlib.experiments") or name.startswith("rmtlib.pipeline"):
+            reused = {"rmtlib.experiments.spikes"} if name.endswith("sweep_examples") else set()
+            allowed = EXPERIMENTS_SHARED | reused
+            bad = {m for m in found & experiments if m not in allowed} if name in experiments else set()
+        else:
+            bad = {m for m in found if m.startswith("rmtlib.experiments")}
+        if bad:
+            offenders[name] = sorted(bad)
+    assert offenders == {}
+    assert {"rmtlib.experiments.statistics", "rmtlib.experiments.full_rank"} <= experiments

@@ -100,7 +100,7 @@ def test_table_refuses_non_frames():
 def _frames(thetas, N=200, seed=0):
     import numpy as np
 
-    from rmtlib.experiments import spectrum_frame
+    from rmtlib.experiments.frames import spectrum_frame
     from rmtlib.laws import DiscreteLaw
 
     rng = np.random.default_rng(seed)
@@ -146,7 +146,7 @@ def test_spectrum_frame_marks_only_separated_spikes():
     assert above.threshold == pytest.approx(1.0) and above.edge == pytest.approx(2.0)
     assert abs(above.eigenvalues[-1] - above.predicted[0]) < 4 * np.sqrt(2.0 / 400)
     with pytest.raises(ValueError, match="fewer than N"):
-        from rmtlib.experiments import spectrum_frame
+        from rmtlib.experiments.frames import spectrum_frame
         from rmtlib.laws import DiscreteLaw
 
         spectrum_frame(N=3, nu=DiscreteLaw([0.0]), thetas=[1, 2, 3], rng=np.random.default_rng(0))

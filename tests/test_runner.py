@@ -200,7 +200,7 @@ def test_editing_the_pipeline_changes_no_chapters_hash(package_copy):
     assert _chapter_hashes() == before
 
 
-@pytest.mark.parametrize("module", ["laws.py", "experiments/wigner.py", "house.mplstyle"])
+@pytest.mark.parametrize("module", ["laws.py", "experiments/spikes.py", "house.mplstyle"])
 def test_editing_what_a_kernel_imports_changes_every_chapters_hash(package_copy, module):
     before = _chapter_hashes()
     with open(package_copy / module, "a") as handle:

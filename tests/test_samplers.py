@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from rmtlib import samplers
 from rmtlib.laws import MarchenkoPastur, Semicircle, Uniform
 from rmtlib.samplers import (
     ENTRY_LAWS,
@@ -15,6 +16,8 @@ from rmtlib.samplers import (
     wigner,
 )
 from rmtlib.spectra import kolmogorov_distance
+from rmtlib.tracy_widom import TW1_MEAN, TW1_SD
+from rmtlib.tridiagonal import tridiagonal_model
 
 # Kurtosis E x^4 / (E x^2)^2 of each unit-variance entry law (df = 5, sparsity = 0.5):
 # Student-t 3 + 6/(df - 4); sparse 1/(1 - sparsity). The sample variance of M
@@ -182,3 +185,25 @@ def test_low_rank_and_rectangular_signals():
 def test_bad_input_is_refused_clearly(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ----------------------------------------------------------------------------- top eigenvalue, tridiagonal
+
+
+def test_top_eigenvalue_tridiagonal_matches_a_dense_solver():
+    N, spike = 300, 1.7
+    out = samplers.top_eigenvalue_tridiagonal(N=N, spike=spike, rng=rng(3))
+    d, e = tridiagonal_model(N, beta=1, sigma=1.0, rng=rng(3))
+    T = np.diag(d) + np.diag(e, 1) + np.diag(e, -1)
+    T[0, 0] += spike
+    assert out["top"] == pytest.approx(np.linalg.eigvalsh(T)[-1], abs=1e-12)
+    assert out["edge_scaled"] == pytest.approx(N ** (2 / 3) * (out["top"] - 2.0), rel=1e-12)
+
+
+def test_top_eigenvalue_tridiagonal_follows_tracy_widom():
+    g = rng(4)
+    n = 300
+    scaled = np.array([samplers.top_eigenvalue_tridiagonal(N=2000, rng=g)["edge_scaled"] for _ in range(n)])
+    # 4 standard errors of the mean, plus 0.15 for the O(N^(-1/3)) finite-N shift of the mean
+    assert abs(scaled.mean() - TW1_MEAN) < 4 * TW1_SD / np.sqrt(n) + 0.15
+    assert abs(scaled.std(ddof=1) - TW1_SD) < 0.25

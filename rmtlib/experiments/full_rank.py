@@ -14,9 +14,9 @@ import numpy as np
 from .. import free_convolution, outliers, samplers, spectra
 from .._validation import check_array, check_generator, check_int, check_real
 from ..tracy_widom import tracy_widom_unit
-from .tolerances import outlier_fluctuation_variance
+from .statistics import count_test, mean_test, outlier_fluctuation_variance, pooled_z_test, z_square_test
 
-__all__ = ["OutlierComparison", "outlier_comparison"]
+__all__ = ["OutlierComparison", "full_rank_verdicts", "outlier_comparison"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,3 +119,66 @@ def outlier_comparison(
         top=np.sort(values)[::-1],
         count_line=line,
     )
+
+
+# Finite-N bias of the T4 squared overlaps, measured in this book: about -10 sqrt(1 - o)/N
+# (N = 200 to 2000, the three bulks of the chapter); the allowance doubles it.
+_T4_OVERLAP_BIAS = 20.0
+
+
+def full_rank_verdicts(results: dict, *, N: int, sigma: float) -> list[dict]:
+    """T4: counts, locations and overlaps of the outliers of full-rank ``S``.
+
+    ``results[name]`` is a list of :class:`~rmtlib.experiments.full_rank.OutlierComparison`
+    (one per matrix). Per matrix, the count of eigenvalues above the counting line must
+    equal the prediction. Over all matrices and the outliers above the line: the pooled
+    standardized location error (Gaussian, the diagonal-basis variance of
+    :func:`outlier_fluctuation_variance`), its chi-square (the spread), and the mean
+    overlap error against ``1 - sigma^2 int dnu/(theta - x)^2`` (Student t, finite-N bias
+    allowance ``20 sqrt(1 - o)/N``).
+    """
+    N = check_int(N, "N", minimum=2)
+    sigma = check_real(sigma, "sigma", positive=True)
+    out, errors, sds, rhos, overlap_errors, overlaps = [], [], [], [], [], []
+    matrices = 0
+    for name, res_list in results.items():
+        for k, res in enumerate(res_list):
+            matrices += 1
+            out.append(
+                {
+                    "theorem": "T4",
+                    "quantity": f"eigenvalues outside the bulk, nu = {name}, matrix {k + 1}",
+                    "N": N,
+                    "seeds": 1,
+                    **count_test(res.count_predicted, res.count_observed),
+                }
+            )
+            counted = res.separated & (res.rho > res.count_line)
+            errors.extend(res.observed[counted] - res.rho[counted])
+            sds.extend(np.sqrt(outlier_fluctuation_variance(res.overlap_predicted[counted], sigma=sigma) / N))
+            rhos.extend(res.rho[counted])
+            overlap_errors.extend(res.overlap_observed[counted] - res.overlap_predicted[counted])
+            overlaps.extend(res.overlap_predicted[counted])
+    errors, sds, overlaps = np.array(errors), np.array(sds), np.array(overlaps)
+    common = {"theorem": "T4", "N": N, "seeds": matrices}
+    out.append(
+        {
+            **common,
+            "quantity": f"pooled standardized outlier location error ({errors.size} outliers)",
+            **pooled_z_test(errors, sds, scale=np.array(rhos)),
+        }
+    )
+    out.append(
+        {
+            **common,
+            "quantity": "chi-square of the standardized outlier location errors",
+            **z_square_test(errors, sds),
+        }
+    )
+    bias = float(np.mean(_T4_OVERLAP_BIAS * np.sqrt(1.0 - overlaps)) / N)
+    spec = mean_test(overlap_errors, predicted=0.0, bias=bias, scale=float(np.mean(overlaps)))
+    spec["seeds"] = matrices
+    out.append(
+        {**common, "quantity": "mean squared-overlap error, 1 - sigma^2 int dnu/(theta - x)^2", **spec}
+    )
+    return out

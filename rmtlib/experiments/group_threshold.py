@@ -19,7 +19,7 @@ from ..free_convolution import FreeConvolutionSemicircle
 from ..group_threshold import group_separation_threshold, single_spike_threshold
 from ..information_plus_noise import InformationPlusNoise
 from ..laws import DiscreteLaw
-from .power import VerdictSpec, count_test, mean_test
+from .statistics import VerdictSpec, count_test, mean_test
 
 __all__ = [
     "cusp_constant",

@@ -13,15 +13,20 @@ import dataclasses
 import functools
 
 import numpy as np
-from scipy import stats
+import pandas as pd
 
-from .. import information_plus_noise as ipn
+from .. import outliers as predictions
 from .. import samplers
 from .._validation import check_choice, check_generator, check_int, check_real
-from .power import student_power_margin
+from ..samplers import power_law_bulk
+from .statistics import loglog_slope_interval, pooled_t_check, t_statistic
 
 __all__ = [
-    "power_law_bulk",
+    "error_slopes",
+    "rectangular_growing_verdicts",
+    "overlap_table",
+    "crowded_study",
+    "bulk_table",
     "rectangular_outliers_of_S",
     "RectangularBulk",
     "rectangular_bulk",
@@ -29,25 +34,8 @@ __all__ = [
     "rectangular_growing_outliers",
     "rectangular_outlier_errors",
     "outlier_error_summary",
-    "pooled_t_check",
     "outlier_residual_test",
-    "loglog_slope_interval",
 ]
-
-
-def power_law_bulk(n: int, *, scale: float = 1.5, power: float = 2.0) -> np.ndarray:
-    """``n`` singular values with a power-law density: the quantiles of ``s = scale U^power``
-    (``U`` uniform), density proportional to ``s^(1/power - 1)`` on ``[0, scale]``; ascending.
-
-    Examples
-    --------
-    >>> power_law_bulk(4).round(4)
-    array([0.0234, 0.2109, 0.5859, 1.1484])
-    """
-    n = check_int(n, "n", minimum=1)
-    scale = check_real(scale, "scale", positive=True)
-    power = check_real(power, "power", positive=True)
-    return scale * ((np.arange(n) + 0.5) / n) ** power
 
 
 def rectangular_outliers_of_S(
@@ -79,39 +67,6 @@ def rectangular_outliers_of_S(
     if family == "many":
         return s_low + spacing * np.arange(r)
     return np.array([0.5 * (s_low + s_high)]) if r == 1 else np.linspace(s_low, s_high, r)
-
-
-def pooled_t_check(residuals, *, level: float = 0.999) -> dict:
-    """A two-sided t-test that the residuals have mean 0.
-
-    Returns ``mean``, ``se`` (sample standard deviation over ``sqrt(count)``), ``tolerance``
-    (the ``(1 + level) / 2`` quantile of Student's t with ``count - 1`` degrees of freedom times
-    ``se``: the false-alarm rate is ``1 - level`` for independent Gaussian residuals) and
-    ``detectable_shift``, the shift of the mean rejected with probability 0.9
-    (``tolerance + m se``, ``m`` from the noncentral t law:
-    :func:`~rmtlib.experiments.power.student_power_margin`).
-    The same test as :func:`~rmtlib.experiments.power.mean_test` without ``sd``, in the form
-    that chapters T7 and T8 read (``level`` is the confidence, not the false-alarm rate).
-
-    Examples
-    --------
-    >>> out = pooled_t_check([0.1, -0.1, 0.2, -0.2])
-    >>> round(out["mean"], 12), round(out["se"], 4)
-    (0.0, 0.0913)
-    """
-    x = np.asarray(residuals, dtype=float).ravel()
-    if x.size < 2:
-        raise ValueError(f"residuals must have at least 2 entries, got {x.size}")
-    se = float(np.std(x, ddof=1) / np.sqrt(x.size))
-    quantile = float(stats.t.ppf(0.5 + 0.5 * level, x.size - 1))
-    tol = quantile * se
-    return {
-        "mean": float(x.mean()),
-        "se": se,
-        "tolerance": tol,
-        "detectable_shift": tol + student_power_margin(x.size - 1, quantile) * se,
-        "count": int(x.size),
-    }
 
 
 def outlier_residual_test(results, prediction: str = "equivalent", *, level: float = 0.999) -> dict:
@@ -191,7 +146,7 @@ def rectangular_bulk(
     check_generator(rng)
     n = min(N, M)
     s = power_law_bulk(n, scale=scale, power=power)
-    predicted = ipn.rectangular_deterministic_equivalent(s, sigma, (N, M)).singular_values[::-1].copy()
+    predicted = predictions.rectangular_deterministic_equivalent(s, sigma, (N, M)).singular_values[::-1].copy()
     S = samplers.low_rank_signal(N, M, s, rng=rng)
     observed = np.array(
         [np.linalg.svd(S + _noise(N, M, sigma, factor, rng), compute_uv=False) for _ in range(n_draws)]
@@ -204,7 +159,7 @@ class RectangularGrowing:
     """The ``r`` top singular values of ``W`` and their two predictions, decreasing.
 
     ``first_order``: each outlier of ``S`` alone in front of the bulk of ``S``
-    (:func:`~rmtlib.information_plus_noise.predict_singular_outliers_over_bulk`);
+    (:func:`~rmtlib.outliers.predict_singular_outliers_over_bulk`);
     ``equivalent``: the deterministic equivalent from all singular values of ``S``.
     ``overlap_left`` / ``overlap_right``: squared overlaps of the ``k`` top singular vectors of
     ``W`` with those of ``S`` (empty unless asked for), and their first-order predictions.
@@ -232,10 +187,10 @@ def _predictions(N, M, alpha, family, sigma, s_low, spacing, s_high, scale, powe
         n, alpha=alpha, family=family, s_low=s_low, spacing=spacing, s_high=s_high
     )
     bulk = power_law_bulk(n - out.size, scale=scale, power=power)
-    first = ipn.predict_singular_outliers_over_bulk(out, bulk, sigma=sigma, shape=(N, M))
+    first = predictions.predict_singular_outliers_over_bulk(out, bulk, sigma=sigma, shape=(N, M))
     if not np.all(first.separated):
         raise ValueError(f"s_low = {s_low} is below the separation threshold {first.threshold:.4g}")
-    de = ipn.rectangular_deterministic_equivalent(np.r_[bulk, out], sigma, (N, M))
+    de = predictions.rectangular_deterministic_equivalent(np.r_[bulk, out], sigma, (N, M))
     return out, bulk, first, de.largest(out.size), de.support[-1][1] if len(de.support) == 1 else first.edge
 
 
@@ -355,29 +310,183 @@ def outlier_error_summary(res: RectangularGrowing) -> dict[str, float]:
     }
 
 
-def loglog_slope_interval(table, *, x: str, y: str, n_boot: int = 2000, level: float = 0.9, rng) -> dict:
-    """Slope of ``log mean(y)`` against ``log x`` and a bootstrap interval over the replicates.
-
-    ``table`` is a DataFrame with one row per replicate; each bootstrap sample redraws the
-    replicates within each value of ``x`` with replacement. Returns ``slope``, ``low``, ``high``.
+def bulk_table(bulk: dict) -> pd.DataFrame:
+    """One row per :class:`RectangularBulk` of ``bulk`` (keyed by aspect ratio): the
+    :func:`~rmtlib.experiments.statistics.pooled_t_check` of its per-draw mean errors against the
+    information-plus-noise law, and the detectable shift relative to the mean singular value.
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> t = pd.DataFrame({"N": [100, 100, 400, 400], "e": [0.1, 0.1, 0.05, 0.05]})
-    >>> loglog_slope_interval(t, x="N", y="e", n_boot=50, rng=np.random.default_rng(0))["slope"]
-    -0.5
+    >>> res = rectangular_bulk(N=100, gamma=2.0, n_draws=3, rng=np.random.default_rng(0))
+    >>> table = bulk_table({2.0: res})
+    >>> list(table.columns), bool(abs(table["mean error"].iloc[0]) <= table["tolerance"].iloc[0])
+    (['gamma', 'mean error', 'standard error', 'tolerance', 'mean singular value', 'detectable'], True)
     """
+    rows = []
+    for res in bulk.values():
+        test = pooled_t_check(res.mean_errors())
+        rows.append(
+            {
+                "gamma": res.M / res.N,
+                "mean error": test["mean"],
+                "standard error": test["se"],
+                "tolerance": test["tolerance"],
+                "mean singular value": res.predicted.mean(),
+                "detectable": test["detectable_shift"] / res.predicted.mean(),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def crowded_study(
+    *, N: int, alphas, gamma: float, sigma: float = 1.0, seeds: int, noise_variance_factor: float = 1.0, rng
+) -> tuple[pd.DataFrame, list[RectangularGrowing]]:
+    """``seeds`` matrices of the crowded family (``r = round(N^alpha)`` outliers equally spaced in
+    ``[3, 5]``) per ``alpha``: the table of the chapter (one row per ``alpha``: ``r``, the spacing in
+    units of ``1/sqrt(N)``, the largest error of each prediction and the t statistic of the pooled
+    ``sqrt(N)`` errors, :func:`~rmtlib.experiments.statistics.t_statistic`) and every matrix.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> table, runs = crowded_study(N=100, alphas=[0.0, 0.5], gamma=2.0, seeds=2, rng=rng)
+    >>> table.index.tolist(), len(runs), table["r"].tolist()
+    ([0.0, 0.5], 4, [1, 10])
+    """
+    check_int(seeds, "seeds", minimum=1)
+    rows, runs = [], []
+    for a in alphas:
+        res = [
+            rectangular_growing_outliers(
+                N=N,
+                alpha=a,
+                gamma=gamma,
+                sigma=sigma,
+                family="crowded",
+                noise_variance_factor=noise_variance_factor,
+                rng=rng,
+            )
+            for _ in range(seeds)
+        ]
+        eq = np.concatenate([np.sqrt(N) * (x.observed - x.equivalent) for x in res])
+        fo = np.concatenate([np.sqrt(N) * (x.observed - x.first_order) for x in res])
+        runs += res
+        spacing = 2.0 / (res[0].r - 1) if res[0].r > 1 else np.inf
+        rows.append(
+            {
+                "alpha": a,
+                "r": res[0].r,
+                "spacing x sqrt(N)": spacing * np.sqrt(N),
+                "max error, first order": max(np.abs(x.observed - x.first_order).max() for x in res),
+                "max error, equivalent": max(np.abs(x.observed - x.equivalent).max() for x in res),
+                "t, first order": t_statistic(fo),
+                "t, equivalent": t_statistic(eq),
+            }
+        )
+    return pd.DataFrame(rows).set_index("alpha"), runs
+
+
+def overlap_table(runs) -> pd.DataFrame:
+    """Observed and first-order squared overlaps of the top singular vectors, one row per outlier and
+    side (``left (N-side)``, ``right (M-side)``), from :func:`rectangular_growing_outliers` results
+    drawn with ``overlaps``."""
+    return pd.DataFrame(
+        [
+            {"s": s, "side": side, "observed": o, "predicted": p}
+            for x in runs
+            for side, obs, pred in (
+                ("left (N-side)", x.overlap_left, x.predicted_overlap_left),
+                ("right (M-side)", x.overlap_right, x.predicted_overlap_right),
+            )
+            for s, o, p in zip(x.s_outliers[::-1], obs, pred, strict=True)
+        ]
+    )
+
+
+def error_slopes(study: pd.DataFrame, *, alphas, errors, rng) -> pd.DataFrame:
+    """For each ``alpha`` and each error column of ``errors``, the fitted exponent of the error against
+    ``N`` over the rows of ``study`` (one per matrix) with its bootstrap interval
+    (:func:`~rmtlib.experiments.statistics.loglog_slope_interval`, drawing from ``rng``): columns
+    ``alpha``, ``error``, ``slope``, ``low``, ``high``."""
     check_generator(rng)
-    groups = [(float(k), g[y].to_numpy(dtype=float)) for k, g in table.groupby(x)]
-    if len(groups) < 2:
-        raise ValueError(f"table must hold at least two values of {x}")
-    lx = np.log([k for k, _ in groups])
+    rows = []
+    for a in alphas:
+        part = study[study["alpha"] == a]
+        for e in errors:
+            rows.append({"alpha": a, "error": e, **loglog_slope_interval(part, x="N", y=e, rng=rng)})
+    return pd.DataFrame(rows)
 
-    def fit(means):
-        return float(np.polyfit(lx, np.log(means), 1)[0])
 
-    slope = fit([v.mean() for _, v in groups])
-    boot = [fit([rng.choice(v, v.size).mean() for _, v in groups]) for _ in range(n_boot)]
-    low, high = np.quantile(boot, [0.5 - 0.5 * level, 0.5 + 0.5 * level])
-    return {"slope": round(slope, 12), "low": float(low), "high": float(high)}
+def rectangular_growing_verdicts(
+    bulk: dict, runs: dict, crowded_runs, overlap_runs, *, seeds: int
+) -> list[dict]:
+    """T8: the bulk against the information-plus-noise law (:func:`bulk_table`), the outliers of
+    the *many* family (``runs``, keyed by ``(N, alpha, replicate)``) and of the crowded family
+    (``crowded_runs``) against their predictions (:func:`outlier_residual_test`, ``seeds``
+    matrices per design), and the squared overlaps of ``overlap_runs`` against first order.
+    Every test is a two-sided t-test of level 1e-3.
+    """
+    seeds = check_int(seeds, "seeds", minimum=1)
+    specs = []
+    for res, row in zip(bulk.values(), bulk_table(bulk).to_dict("records"), strict=True):
+        specs.append(
+            {
+                "theorem": "T8",
+                "quantity": "bulk singular values vs information-plus-noise law, "
+                f"gamma = {row['gamma']:g}: mean error",
+                "predicted": 0.0,
+                "observed": float(row["mean error"]),
+                "tolerance": float(row["tolerance"]),
+                "N": res.N,
+                "seeds": res.observed.shape[0],
+                "detectable": float(row["detectable"]),
+                "note": "t-test over draws, level 1e-3",
+            }
+        )
+    largest = max(n for n, _, _ in runs)
+    crowded_N = crowded_runs[0].N
+    outlier_tests = {
+        "many outliers: sqrt(N) mean (s_j - deterministic equivalent) per matrix, all N and alpha": (
+            outlier_residual_test(runs.values(), "equivalent"),
+            largest,
+        ),
+        "many outliers: sqrt(N) mean (s_j - first order) per matrix, alpha <= 1/4": (
+            outlier_residual_test([x for (n, a, k), x in runs.items() if a <= 0.25], "first_order"),
+            largest,
+        ),
+        "crowded outliers: sqrt(N) mean (s_j - deterministic equivalent) per matrix, all alpha": (
+            outlier_residual_test(crowded_runs, "equivalent"),
+            crowded_N,
+        ),
+    }
+    for quantity, (test, n_rows) in outlier_tests.items():
+        specs.append(
+            {
+                "theorem": "T8",
+                "quantity": quantity,
+                "predicted": 0.0,
+                "observed": test["mean"],
+                "tolerance": test["tolerance"],
+                "N": n_rows,
+                "seeds": seeds,
+                "detectable": test["detectable"],
+                "note": f"t-test over {test['count']} matrices, level 1e-3",
+            }
+        )
+    overlap_runs = list(overlap_runs)
+    for side, part in overlap_table(overlap_runs).groupby("side"):
+        test = pooled_t_check((part["observed"] - part["predicted"]).to_numpy())
+        specs.append(
+            {
+                "theorem": "T8",
+                "quantity": f"overlaps {side}: observed - first order",
+                "predicted": 0.0,
+                "observed": test["mean"],
+                "tolerance": test["tolerance"],
+                "N": overlap_runs[0].N,
+                "seeds": len(overlap_runs),
+                "detectable": test["detectable_shift"] / part["predicted"].mean(),
+                "note": f"t-test over {test['count']} outliers, level 1e-3",
+            }
+        )
+    return specs

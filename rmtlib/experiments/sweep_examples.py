@@ -12,7 +12,7 @@ import time
 
 from .. import laws, outliers
 from .._validation import check_generator, check_real
-from .wigner import spike
+from .spikes import spike
 
 __all__ = ["spiked_top_eigenvalue", "timed_draw"]
 
@@ -20,7 +20,7 @@ __all__ = ["spiked_top_eigenvalue", "timed_draw"]
 def spiked_top_eigenvalue(*, N: int, theta: float, sigma: float = 1.0, rng) -> dict[str, float]:
     """Largest eigenvalue of a rank-one spiked Wigner matrix against its BBP limit.
 
-    The T3 experiment :func:`~rmtlib.experiments.wigner.spike` (``H = W + theta v v^T``,
+    The T3 experiment :func:`~rmtlib.experiments.spikes.spike` (``H = W + theta v v^T``,
     ``W`` from :func:`rmtlib.samplers.wigner`, ``v`` a basis vector), reduced to its top
     eigenvalue and compared with the prediction of
     :func:`rmtlib.outliers.predict_outliers` for ``nu = delta_0``: ``theta + sigma^2 /

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from rmtlib.experiments import group_threshold
-from rmtlib.experiments.power import passed
+from rmtlib.experiments.statistics import passed
 
 SMALL_KAPPAS = np.geomspace(1e-8, 1e-3, 10)
 

@@ -1,21 +1,25 @@
-"""Statistics of the verdicts: pooled tests with a stated false-alarm rate, and their power.
+"""Every statistical test and interval of the chapters' verdicts, their false-alarm rate and power.
 
-Every test here returns a :class:`VerdictSpec`, the keyword arguments of
-:func:`rmtlib.verdict.check` for one verdict (``predicted``, ``observed``, ``tolerance``,
-``detectable``, ``seeds``, ``note``), so a chapter computes its verdicts in the library and
-only displays them (``check(theorem, quantity, N=N, **spec)``). Each test rejects a correct
-model with probability at most :data:`LEVEL` (exactly, or up to a stated finite-N bias
-allowance), and ``detectable`` is the smallest relative error in the checked quantity that
-it rejects with probability at least 0.9.
+Every test here returns the keyword arguments of :func:`rmtlib.verdict.check` for one verdict
+(a :class:`VerdictSpec`: ``predicted``, ``observed``, ``tolerance``, ``detectable``, ``seeds``,
+``note``), so a chapter's ``<subject>_verdicts`` function builds its verdicts from them and the
+chapter only displays them. Each test rejects a correct model with probability at most
+:data:`LEVEL` (exactly, or up to a stated finite-N bias allowance), and ``detectable`` is the
+smallest relative error in the checked quantity that it rejects with probability at least 0.9.
 
 A maximum over many outliers with a union bound misses a systematic error of one standard
 deviation on every outlier; a pooled statistic sees it. Means: :func:`mean_test` (i.i.d.
-values), :func:`standardized_mean_test` (errors of known variance given by their sum),
+values), :func:`pooled_t_check` (the same Student t-test in the form chapters T7 and T8 read),
+:func:`standardized_mean_test` (errors of known variance given by their sum),
 :func:`pooled_z_test` (standardized errors of different variances), :func:`cell_mean_test`
-(cells of draws, Welch), :func:`cluster_mean_test` (errors correlated within a matrix).
+(cells of draws, Welch), :func:`cluster_mean_test` (errors correlated within a matrix),
+:func:`paired_rule_comparison` (paired t-tests and sign tests of methods on the same networks).
 Spreads: :func:`z_square_test` and :func:`variance_test` (chi-square of standardized
 errors, one- and two-sided), :func:`log_variance_test`, :func:`log_variance_ratio_test`.
-Rates: :func:`bootstrap_slope`. Counts: :func:`count_test`.
+Distributions: :func:`ks_verdict` with :func:`ks_tolerance`. Rates: :func:`bootstrap_slope`,
+:func:`loglog_slope`, :func:`loglog_slope_interval`. Counts: :func:`count_test`. Scales:
+:func:`max_gaussian_quantile`, :func:`outlier_fluctuation_variance` (the fluctuation of an
+outlier that the T3 and T4 tolerances come from), :func:`student_power_margin`.
 """
 
 from __future__ import annotations
@@ -23,21 +27,32 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import pandas as pd
 from scipy import special, stats
 
-from .._validation import check_array, check_int, check_real
+from .. import spectra
+from .._validation import check_array, check_choice, check_generator, check_int, check_real
 
 __all__ = [
+    "t_statistic",
     "LEVEL",
     "VerdictSpec",
     "bootstrap_slope",
     "cell_mean_test",
     "cluster_mean_test",
     "count_test",
+    "ks_tolerance",
+    "ks_verdict",
     "log_variance_ratio_test",
     "log_variance_test",
+    "loglog_slope",
+    "loglog_slope_interval",
+    "max_gaussian_quantile",
     "mean_test",
+    "outlier_fluctuation_variance",
+    "paired_rule_comparison",
     "passed",
+    "pooled_t_check",
     "pooled_z_test",
     "standardized_mean_test",
     "student_power_margin",
@@ -45,7 +60,10 @@ __all__ = [
     "z_square_test",
 ]
 
+
 LEVEL = 1e-3  # false-alarm rate of every calibrated verdict
+
+
 _Z90 = float(stats.norm.ppf(0.9))  # one-sided 90% power
 
 
@@ -604,3 +622,264 @@ def bootstrap_slope(
         }
     )
     return test, (float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975)))
+
+
+def ks_tolerance(N: int, *, beta: int = 1, safety: float = 2.0) -> float:
+    """Tolerance for the Kolmogorov distance between an ``N x N`` spectrum and its limit law.
+
+    The eigenvalue counting function of a Wigner-type matrix fluctuates like a
+    log-correlated field: its largest deviation from ``N F(x)`` over ``x`` is
+    ``sqrt(2/beta)/pi * log N`` to leading order (``1/pi`` for ``beta = 2``,
+    ``sqrt(2)/pi`` for real symmetric matrices). The Kolmogorov distance is that
+    deviation divided by ``N``; the tolerance is ``safety`` times it plus ``2/N``
+    (two eigenvalues: the ``O(1/N)`` corrections at the smallest sizes). The constant is
+    proven for the unitary case (``beta = 2``, Gaussian; Claeys, Fahs, Lambert and Webb,
+    2021); for real symmetric and non-Gaussian matrices it is the expected value, and the
+    tolerance is calibrated by simulation instead (``tests/experiments/test_statistics.py``: no false alarm
+    in repeated draws at the smallest sizes the chapters allow, every entry law).
+
+    Parameters
+    ----------
+    N : int
+        Matrix size, ``N >= 2``.
+    beta : {1, 2}
+        Symmetry class: 1 for real symmetric, 2 for complex Hermitian.
+    safety : float
+        Multiple of the leading-order deviation (> 0).
+
+    Examples
+    --------
+    >>> round(ks_tolerance(1000), 5)
+    0.00822
+    """
+    N = check_int(N, "N", minimum=2)
+    check_choice(beta, "beta", (1, 2))
+    safety = check_real(safety, "safety", positive=True)
+    return float(safety * np.sqrt(2.0 / beta) / np.pi * np.log(N) / N + 2.0 / N)
+
+
+def max_gaussian_quantile(r: int, *, level: float = 1e-3) -> float:
+    """``t`` such that ``r`` standard Gaussians all satisfy ``|Z| <= t`` with probability ``>= 1 - level``.
+
+    Union bound: ``2 r (1 - Phi(t)) = level``. Scaled by the standard deviation
+    of an outlier it gives the tolerance for ``max_j |lambda_j - rho_j|``.
+
+    Examples
+    --------
+    >>> round(max_gaussian_quantile(1), 3), round(max_gaussian_quantile(100), 3)
+    (3.291, 4.417)
+    """
+    r = check_int(r, "r", minimum=1)
+    level = check_real(level, "level", positive=True, maximum=0.5)
+    return float(stats.norm.isf(level / (2 * r)))
+
+
+def outlier_fluctuation_variance(overlap, *, sigma: float = 1.0, basis: str = "diagonal"):
+    """Limit of ``N Var(lambda_j)`` for an outlier of ``H = W + S`` with Gaussian entries.
+
+    A Schur-complement expansion around the outlier's eigenvector ``v`` of ``S``
+    gives ``omega'(rho) (lambda - rho) = <v, W v> - xi``, with ``xi`` the centred
+    quadratic form of ``v``'s complement in the resolvent. With
+    ``overlap = 1 - sigma^2 ∫ dnu/(theta - x)^2 = 1/omega'(rho)``:
+
+    * ``basis="diagonal"`` (``v`` a basis vector, ``<v, W v>`` a diagonal entry of
+      variance ``sigma^2/N``): ``sigma^2 overlap (2 - overlap)``; for a spike
+      (``nu = delta_0``) this is ``sigma^2 (1 - sigma^4/theta^4)``;
+    * ``basis="haar"`` (delocalized ``v``, ``<v, W v>`` of variance ``2 sigma^2/N``,
+      the GOE value): ``2 sigma^2 overlap``, i.e. ``2 sigma^2 (1 - sigma^2/theta^2)``
+      for a spike.
+
+    The two differ because the fluctuations of outliers are not universal.
+
+    Examples
+    --------
+    >>> theta = 2.0  # a spike, nu = delta_0, sigma = 1: overlap = 3/4
+    >>> float(outlier_fluctuation_variance(0.75)), 1 - 1 / theta**4
+    (0.9375, 0.9375)
+    >>> float(outlier_fluctuation_variance(0.75, basis="haar"))
+    1.5
+    """
+    ov = check_array(overlap, "overlap")
+    if np.any((ov < 0) | (ov > 1)):
+        raise ValueError("overlap must lie in [0, 1] (a separated outlier)")
+    sigma = check_real(sigma, "sigma", positive=True)
+    check_choice(basis, "basis", ("diagonal", "haar"))
+    if basis == "diagonal":
+        return sigma**2 * ov * (2.0 - ov)
+    return 2.0 * sigma**2 * ov
+
+
+def loglog_slope(x, y) -> float:
+    """Least-squares slope of ``log y`` against ``log x`` (the exponent of a power law).
+
+    Examples
+    --------
+    >>> loglog_slope([100, 1000, 10000], [0.1, 0.01 * 10**0.5, 0.01])
+    -0.5
+    """
+    x = check_array(x, "x", ndim=1, min_size=2)
+    y = check_array(y, "y", ndim=1, min_size=2)
+    if x.size != y.size:
+        raise ValueError(f"x and y must have the same length, got {x.size} and {y.size}")
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise ValueError("x and y must be positive for a log-log fit")
+    return round(float(np.polyfit(np.log(x), np.log(y), 1)[0]), 12)
+
+
+def t_statistic(values) -> float:
+    """Student's t statistic of ``values`` against mean 0: the mean over its standard error
+    (sample standard deviation over ``sqrt(n)``); ``nan`` for fewer than two values.
+
+    Examples
+    --------
+    >>> round(t_statistic([1.0, 2.0, 3.0]), 4)
+    3.4641
+    >>> t_statistic([1.0])
+    nan
+    """
+    x = np.asarray(values, dtype=float).ravel()
+    if x.size < 2:
+        return np.nan
+    return float(x.mean() / (x.std(ddof=1) / np.sqrt(x.size)))
+
+
+def pooled_t_check(residuals, *, level: float = 0.999) -> dict:
+    """A two-sided t-test that the residuals have mean 0.
+
+    Returns ``mean``, ``se`` (sample standard deviation over ``sqrt(count)``), ``tolerance``
+    (the ``(1 + level) / 2`` quantile of Student's t with ``count - 1`` degrees of freedom times
+    ``se``: the false-alarm rate is ``1 - level`` for independent Gaussian residuals) and
+    ``detectable_shift``, the shift of the mean rejected with probability 0.9
+    (``tolerance + m se``, ``m`` from the noncentral t law:
+    :func:`~student_power_margin`).
+    The same test as :func:`~mean_test` without ``sd``, in the form
+    that chapters T7 and T8 read (``level`` is the confidence, not the false-alarm rate).
+
+    Examples
+    --------
+    >>> out = pooled_t_check([0.1, -0.1, 0.2, -0.2])
+    >>> round(out["mean"], 12), round(out["se"], 4)
+    (0.0, 0.0913)
+    """
+    x = np.asarray(residuals, dtype=float).ravel()
+    if x.size < 2:
+        raise ValueError(f"residuals must have at least 2 entries, got {x.size}")
+    se = float(np.std(x, ddof=1) / np.sqrt(x.size))
+    quantile = float(stats.t.ppf(0.5 + 0.5 * level, x.size - 1))
+    tol = quantile * se
+    return {
+        "mean": float(x.mean()),
+        "se": se,
+        "tolerance": tol,
+        "detectable_shift": tol + student_power_margin(x.size - 1, quantile) * se,
+        "count": int(x.size),
+    }
+
+
+def loglog_slope_interval(table, *, x: str, y: str, n_boot: int = 2000, level: float = 0.9, rng) -> dict:
+    """Slope of ``log mean(y)`` against ``log x`` and a bootstrap interval over the replicates.
+
+    ``table`` is a DataFrame with one row per replicate; each bootstrap sample redraws the
+    replicates within each value of ``x`` with replacement. Returns ``slope``, ``low``, ``high``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"N": [100, 100, 400, 400], "e": [0.1, 0.1, 0.05, 0.05]})
+    >>> loglog_slope_interval(t, x="N", y="e", n_boot=50, rng=np.random.default_rng(0))["slope"]
+    -0.5
+    """
+    check_generator(rng)
+    groups = [(float(k), g[y].to_numpy(dtype=float)) for k, g in table.groupby(x)]
+    if len(groups) < 2:
+        raise ValueError(f"table must hold at least two values of {x}")
+    lx = np.log([k for k, _ in groups])
+
+    def fit(means):
+        return float(np.polyfit(lx, np.log(means), 1)[0])
+
+    slope = fit([v.mean() for _, v in groups])
+    boot = [fit([rng.choice(v, v.size).mean() for _, v in groups]) for _ in range(n_boot)]
+    low, high = np.quantile(boot, [0.5 - 0.5 * level, 0.5 + 0.5 * level])
+    return {"slope": round(slope, 12), "low": float(low), "high": float(high)}
+
+
+KS_PERTURBATION = 0.1  # relative change of sigma^2 used to measure a KS check's reach
+
+
+def ks_verdict(sample, law, perturbed, *, n: int | None = None) -> dict:
+    """Kolmogorov distance of ``sample`` to ``law`` against :func:`ks_tolerance` of ``n`` points.
+
+    ``perturbed`` holds the same law with the noise variance ``sigma^2`` multiplied by
+    1.1 and by 0.9. The check rejects a law at distance ``D >= 2 tolerance`` from the truth
+    whenever the correct law passes (triangle inequality), so ``detectable`` is the relative
+    error in ``sigma^2`` that moves the law by ``2 tolerance`` (linear in the 10% change).
+    """
+    sample = np.sort(np.asarray(sample, dtype=float))
+    n = sample.size if n is None else check_int(n, "n", minimum=2)
+    tolerance = ks_tolerance(n)
+    span = sample[-1] - sample[0]
+    grid = np.linspace(sample[0] - 0.25 * span, sample[-1] + 0.25 * span, 4001)
+    reference = law.cdf(grid)
+    reach = min(float(np.max(np.abs(other.cdf(grid) - reference))) for other in perturbed)
+    return {
+        "predicted": 0.0,
+        "observed": float(spectra.kolmogorov_distance(sample, law)),
+        "tolerance": tolerance,
+        "detectable": KS_PERTURBATION * 2 * tolerance / reach,
+        "seeds": 1,
+        "note": f"tolerance 2 (sqrt 2/pi) log n / n + 2/n, n = {n}; detectable: relative error in sigma^2",
+    }
+
+
+def paired_rule_comparison(study: pd.DataFrame, *, at: str = "rmt", metric: str = "accuracy") -> pd.DataFrame:
+    """Paired comparison of pruning methods on the same networks.
+
+    ``study`` has one row per (network ``seed``, ``method``, ``at``) with the ``metric`` (the rows
+    of :func:`~rmtlib.experiments.pruning.pruning_study` with a ``seed`` column). For every pair of methods
+    at ``at``: the mean paired difference of ``metric`` (first minus second) over the networks,
+    its standard error, the paired t-statistic and its two-sided p-value, and how many networks
+    rank the first above the second.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"seed": [0, 0, 1, 1, 2, 2], "method": ["a", "b"] * 3, "at": "rmt",
+    ...                   "accuracy": [0.9, 0.8, 0.95, 0.9, 0.85, 0.84]})
+    >>> row = paired_rule_comparison(t).iloc[0]
+    >>> row["first"], row["second"], round(float(row["mean difference"]), 4), int(row["first ahead"])
+    ('a', 'b', 0.0533, 3)
+    """
+    if not isinstance(study, pd.DataFrame):
+        raise TypeError(f"study must be a pandas DataFrame, got {type(study).__name__}")
+    missing = {"seed", "method", "at", metric} - set(study.columns)
+    if missing:
+        raise ValueError(f"study lacks the columns {sorted(missing)}")
+    check_choice(at, "at", set(study["at"]))
+    wide = study[study["at"] == at].pivot_table(index="seed", columns="method", values=metric)
+    wide = wide.dropna()
+    if len(wide) < 2:
+        raise ValueError(f"need at least two networks with every method at {at!r}, got {len(wide)}")
+    rows = []
+    methods = list(wide.columns)
+    for i, a in enumerate(methods):
+        for b in methods[i + 1 :]:
+            d = (wide[a] - wide[b]).to_numpy()
+            se = float(np.std(d, ddof=1) / np.sqrt(d.size))
+            if se > 0:
+                t = float(d.mean() / se)
+                p = float(2 * stats.t.sf(abs(t), d.size - 1))
+            else:  # the same numbers on every network (e.g. one rule is the other): no evidence
+                t, p = (0.0, 1.0) if d.mean() == 0 else (float(np.copysign(np.inf, d.mean())), 0.0)
+            rows.append(
+                {
+                    "first": a,
+                    "second": b,
+                    "networks": d.size,
+                    "mean difference": float(d.mean()),
+                    "standard error": se,
+                    "t": t,
+                    "p-value": p,
+                    "first ahead": int(np.sum(d > 0)),
+                }
+            )
+    return pd.DataFrame(rows)
