@@ -59,10 +59,10 @@ book: venv $(MATHJAX)
 UNIT := $(PY) -m pytest -q tests rmtlib --ignore=tests/site
 
 unit: venv
-	$(UNIT) -m "not slow"
+	$(UNIT) -m "not slow" -n 2 --dist loadscope
 
 unit-all: venv
-	$(UNIT)
+	$(UNIT) -n 2 --dist loadscope
 
 site: venv $(MATHJAX) $(CHROMIUM)
 	$(PY) -m rmtlib book --profile ci
