@@ -293,9 +293,11 @@ def t4_results(N, seeds, factor, seed, sigma=0.5):
 
 
 def test_t4_power():
-    """Each wrong model at the smallest draw that still rejects it, with the margin measured over 3-4 seeds
-    (the largest |observed - predicted| / tolerance): 2 sigma^2 predicted, N = 500 and one matrix per bulk,
-    3.8-5.9; variance 1.1, N = 2000 and one matrix, 4.0 (a count); variance 0.9, N = 2000 and two, 1.9-2.6."""
+    """Each wrong model at the smallest draw that still rejects it; the margin is the largest
+    |observed - predicted| / tolerance, measured over a few seeds: 2 sigma^2 predicted, N = 500 and one
+    matrix per bulk, 3.8-5.9 (4 seeds); variance 1.1, N = 2000 and one matrix, 4.0, a count (3 seeds; at
+    N = 1000 it fell to 0.55); variance 0.9, N = 2000 and two matrices, 1.9-2.6 (2 seeds; one matrix:
+    0.94)."""
     N = 2000
     null = t4_results(N, 2, 1.0, 40)
     assert all_pass(ex.full_rank_verdicts(null, N=N, sigma=0.5))
