@@ -2,7 +2,9 @@
 #   make book   builds the book (executes the notebooks with the `full` profile) into _build/html
 #   make test   runs the unit tests, executes every notebook with the `ci` profile,
 #               builds the book strictly from clean into _build/html-ci (its own folder:
-#               _build/html stays the `full` book) and checks that site in a browser
+#               _build/html stays the `full` book) and checks that site in a browser;
+#               it skips the tests marked `slow` (pyproject.toml), which
+#   make test-all  runs as well (so does the nightly workflow)
 # Both create the virtual environment .venv on first use and install what they need:
 # the Python packages at the exact versions of requirements-lock.txt (then rmtlib itself),
 # MathJax for the offline site (npm, package.json) and, for the browser checks, Debian's
@@ -26,7 +28,7 @@ MATHJAX := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: book test unit site clean venv lock
+.PHONY: book test test-all unit unit-all site clean venv lock
 
 venv: $(VENV)/.installed $(CFF_VENV)/.installed
 
@@ -54,14 +56,21 @@ $(CHROMIUM):
 book: venv $(MATHJAX)
 	$(PY) -m rmtlib book --profile $(PROFILE)
 
+UNIT := $(PY) -m pytest -q tests rmtlib --ignore=tests/site
+
 unit: venv
-	$(PY) -m pytest -q tests rmtlib --ignore=tests/site
+	$(UNIT) -m "not slow" -n 2 --dist loadscope
+
+unit-all: venv
+	$(UNIT) -n 2 --dist loadscope
 
 site: venv $(MATHJAX) $(CHROMIUM)
 	$(PY) -m rmtlib book --profile ci
 	$(PY) -m pytest -q tests/site
 
 test: unit site
+
+test-all: unit-all site
 
 clean:
 	rm -rf _build

@@ -248,6 +248,7 @@ def test_the_verdicts_reject_the_other_fluctuation_formula(null_study):
     )
 
 
+@pytest.mark.slow  # six whole studies: fewer would not measure a false-alarm rate (nightly, make test-all)
 def test_the_verdicts_are_calibrated_at_the_smallest_allowed_sizes():
     """Repeated draws under the model at the rules' minimum sizes: the pooled statistics are N(0, 1)."""
     rules = load_profiles("notebooks/profiles.yml")["05_growing_outliers"]["rules"]
