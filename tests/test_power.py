@@ -128,7 +128,7 @@ def test_every_statistic_returns_the_keyword_arguments_of_check():
         power.count_test(3, 3),
     ]
     for spec in specs:
-        verdict = check("T0", "a statistic", N=1, display=False, **spec)
+        verdict = check("T0", "a statistic", N=1, **spec)
         assert isinstance(spec, power.VerdictSpec) and spec.passed == power.passed(spec) == verdict.passed
         assert (verdict.predicted, verdict.observed, verdict.tolerance, verdict.detectable) == (
             spec.predicted,
