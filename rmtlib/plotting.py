@@ -149,8 +149,18 @@ class Table:
     def _formatted(self):
         return self.frame.map(self._format)
 
+    def _shown(self):
+        """The formatted frame as a reader sees it: headers in words, no 0..n row numbers."""
+        import pandas as pd
+
+        shown = self._formatted()
+        shown.columns = [_header(c) for c in shown.columns]
+        shown.index.names = [_header(n) if n is not None else None for n in shown.index.names]
+        return shown, isinstance(self.frame.index, pd.RangeIndex)
+
     def _repr_html_(self) -> str:
-        body = self._formatted().to_html(border=0, classes="rmtlib-table", escape=True)
+        shown, numbered = self._shown()
+        body = shown.to_html(border=0, classes="rmtlib-table", escape=True, index=not numbered)
         caption = f"<p class='rmtlib-table-caption'>{html.escape(self.caption)}</p>" if self.caption else ""
         return (
             "<div class='rmtlib-table-wrap' style='max-width:100%;overflow-x:auto'>"
@@ -160,6 +170,13 @@ class Table:
     def __repr__(self) -> str:
         text = self._formatted().to_string()
         return f"{self.caption}\n{text}" if self.caption else text
+
+
+def _header(name) -> str:
+    """A column name as a header: ``bulk_width`` reads "bulk width", tuples join with " · "."""
+    if isinstance(name, tuple):
+        return " · ".join(_header(part) for part in name if str(part))
+    return str(name).replace("_", " ")
 
 
 def table(frame, *, digits: int = 3, caption: str | None = None) -> Table:
@@ -176,13 +193,14 @@ def table(frame, *, digits: int = 3, caption: str | None = None) -> Table:
       error (sigma/sqrt N)      r
     0              0.00102      1
     1                 12.5  2,000
-    >>> "<table" in t._repr_html_() and "0.00102" in t._repr_html_()
+    >>> html_text = t._repr_html_()
+    >>> "0.00102" in html_text and "<th>0</th>" not in html_text  # no 0..n row numbers
     True
     """
     import pandas as pd
 
     if isinstance(frame, pd.Series):
-        frame = frame.to_frame()
+        frame = frame.to_frame(name=frame.name if frame.name is not None else "value")
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"frame must be a pandas DataFrame or Series, got {type(frame).__name__}")
     if not isinstance(digits, (int, np.integer)) or isinstance(digits, bool) or not 1 <= digits <= 15:
@@ -216,7 +234,7 @@ def spectrum_player(
     xlim=None,
     ymax: float | None = None,
     interval_ms: int = 500,
-    dpi: int = 72,
+    dpi: int = 100,
     size=(6.4, 3.4),
     alt: str = "",
 ) -> Player:
@@ -239,7 +257,7 @@ def spectrum_player(
     interval_ms : int
         Time between frames when playing.
     dpi : int
-        Resolution of the frames (their size sets the page weight: about 20-40 kB each).
+        Resolution of the frames (JPEG images of about 20-30 kB each at 100 dpi).
     alt : str
         What the figure shows, for readers who cannot see it: the frame image's ``alt``
         text (like a static figure's alt text).
@@ -247,8 +265,8 @@ def spectrum_player(
     Returns
     -------
     Player
-        Renders as matplotlib's ``to_jshtml`` player: the frames as inline PNG images,
-        play/step buttons and a slider, nothing loaded from elsewhere.
+        Renders as matplotlib's ``to_jshtml`` player: the frames as inline JPEG images,
+        play/step buttons and a labelled slider, nothing loaded from elsewhere.
     """
     import matplotlib.pyplot as plt
     from matplotlib import animation
@@ -282,12 +300,13 @@ def spectrum_player(
         for j, x in enumerate(predicted):
             ax.axvline(x, color=PALETTE[2], ls="--", lw=1.2, label="predicted outlier" if j == 0 else None)
         ax.set(xlim=xlim, ylim=(0, top), xlabel=xlabel, ylabel="density", title=labels[i])
-        ax.legend(loc="upper left", fontsize="x-small")
+        ax.legend(loc="upper left")
         return []
 
     anim = animation.FuncAnimation(fig, draw, frames=len(frames), interval=int(interval_ms), blit=False)
     try:
-        text = anim.to_jshtml(default_mode="once")
+        with matplotlib.rc_context({"animation.frame_format": "jpeg"}):  # a fifth of the PNG's weight
+            text = anim.to_jshtml(default_mode="once")
     finally:
         plt.close(fig)
     if not isinstance(alt, str):
@@ -299,6 +318,10 @@ def spectrum_player(
     source = 'src="' + re.sub(r"[\\\s]", "", first.group(1)) + '" ' if first else ""
     alt_text = html.escape(alt, quote=True)
     text = text.replace('<img id="_anim_img', f'<img {source}alt="{alt_text}" id="_anim_img', 1)
+    slider = re.search(r'<input id="(_anim_slider[0-9a-f]+)"', text)
+    if slider:  # a visible label, so that the slider says what it moves through
+        label = f'<label class="anim-label" for="{slider.group(1)}">Frame ({len(frames)} in all)</label>'
+        text = text.replace(slider.group(0), label + slider.group(0), 1)
     return Player(_self_contained(text), len(frames))
 
 
