@@ -211,6 +211,11 @@ def _md_cell(value) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+def _no_break(text) -> str:
+    """``text`` with non-breaking hyphens: a date such as 2026-12-08 never splits over two lines."""
+    return str(text).replace("-", "\u2011")
+
+
 def _significant(value, digits: int = 3) -> str:
     return "—" if value is None else f"{value:.{digits}g}"
 
@@ -326,7 +331,7 @@ def _runs_table(executed: dict) -> str:
             f"| [{chapter}](../{NOTEBOOKS_DIR}/{chapter}.ipynb) | `{record['profile']}` "
             f"| `{_md_cell(params)}` "
             f"| {record['runtime_s']:.1f} | {record['packages'].get('rmtlib', '?')} "
-            f"| `{record['content_hash'][:12]}` | {record['executed_at']} |"
+            f"| `{record['content_hash'][:12]}` | {_no_break(record['executed_at'])} |"
         )
     out = [
         "| chapter | profile | parameters | runtime (s) | rmtlib | content hash | executed |",

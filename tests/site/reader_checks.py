@@ -46,10 +46,15 @@ BROKEN_TOKENS_JS = """() => {
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       if (node.parentElement.closest('mjx-container')) continue;
       for (const match of node.textContent.matchAll(/\\S+/g)) {
-        range.setStart(node, match.index);
-        range.setEnd(node, match.index + match[0].length);
-        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
-        if (tops.size > 1) found.push(`${cell.tagName.toLowerCase()}: "${match[0]}" over ${tops.size} lines`);
+        // a compound word may wrap after its hyphen or dash (Tracy–Widom); numbers and dates may not
+        let start = match.index;
+        for (const part of match[0].split(/(?<=\\p{L}[-\u2010\u2013\u2014])(?=\\p{L})/u)) {
+          range.setStart(node, start);
+          range.setEnd(node, start + part.length);
+          start += part.length;
+          const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+          if (tops.size > 1) found.push(`${cell.tagName.toLowerCase()}: "${part}" over ${tops.size} lines`);
+        }
       }
     }
   }
@@ -120,3 +125,149 @@ def smallest_text_px(figure: dict, data: bytes, smallest_pt: float) -> float | N
     if dpi is None or not figure["natural"]:
         return None
     return smallest_pt * dpi / 72 * figure["shown"] / figure["natural"]
+
+
+LEGIBLE_PX = 9.0  # the smallest figure text a reader can read, in CSS px
+
+
+def illegible_figures(figures: list[dict], site: Path, server: str, *, phone: bool) -> list[str]:
+    """Figures whose smallest house-style text shows below :data:`LEGIBLE_PX`.
+
+    On a phone a figure may be smaller if it links to its full-size image.
+    """
+    smallest_pt = house_smallest_font_pt()
+    found = []
+    for figure in figures:
+        px = smallest_text_px(figure, image_bytes(figure["src"], site, server), smallest_pt)
+        if px is not None and px < LEGIBLE_PX and not (phone and figure["linked"]):
+            found.append(f"{figure['src'].rsplit('/', 1)[-1][:40]}: text at {px:.1f} px "
+                         f"({figure['shown']:.0f} of {figure['natural']} px wide)")
+    return found
+
+
+PAGE_BUDGET = 1_500_000  # bytes of HTML per page
+
+
+def overweight_pages(site: Path) -> list[str]:
+    """Pages of the site over :data:`PAGE_BUDGET` bytes of HTML."""
+    return [f"{p.relative_to(site)}: {p.stat().st_size / 1e6:.2f} MB" for p in sorted(site.rglob("*.html"))
+            if p.stat().st_size > PAGE_BUDGET]
+
+
+def uncompressed_player_frames(html_text: str) -> int:
+    """How many frames of explorable figures are PNG (each should be a compressed JPEG)."""
+    import re
+
+    return len(re.findall(r'frames\[\d+\] = "data:image/png', html_text))
+
+
+# Navigation on a phone: the visible menu button opens the chapter list, the contents button
+# the page's sections.
+VISIBLE_LINKS_JS = """(selector) => [...document.querySelectorAll(selector)]
+  .filter(a => { const r = a.getBoundingClientRect(); return r.width > 0 && r.height > 0
+                 && r.right > 0 && r.left < window.innerWidth; })
+  .map(a => a.getAttribute('href'))"""
+MENU_BUTTON = ".bd-header-article button.primary-toggle"
+CONTENTS_BUTTON = ".bd-header-article button.secondary-toggle"
+CHAPTER_LINKS = "nav a.reference.internal, .bd-sidebar-primary a.reference.internal, dialog a.reference.internal"
+SECTION_LINKS = "dialog .toc-entry a, dialog nav.page-toc a"
+
+
+def phone_navigation_problems(page) -> list[str]:
+    """Open the menu and the contents with the visible buttons of ``page`` (a phone-sized
+    Playwright page); return what did not work. Leaves the page on the chapter it navigated to."""
+    problems = []
+    menu = page.locator(MENU_BUTTON)
+    if not menu.count() or not menu.first.is_visible():
+        return ["no visible menu button"]
+    before = set(page.evaluate(VISIBLE_LINKS_JS, CHAPTER_LINKS))
+    menu.first.click()
+    page.wait_for_timeout(300)
+    shown = [href for href in page.evaluate(VISIBLE_LINKS_JS, CHAPTER_LINKS) if href not in before]
+    if not shown:
+        problems.append("the menu button shows no chapter list")
+    else:
+        target = next((h for h in shown if "notebooks/" in h or h.endswith(".html")), shown[0])
+        link = page.locator(f'a.reference.internal[href="{target}"]').locator("visible=true").first
+        url = page.url
+        link.click()
+        page.wait_for_load_state("load")
+        if page.url == url:
+            problems.append(f"clicking {target} in the chapter list did not navigate")
+        page.go_back()
+        page.wait_for_load_state("load")
+    contents = page.locator(CONTENTS_BUTTON)
+    if not contents.count() or not contents.first.is_visible():
+        return problems + ["no visible contents button"]
+    contents.first.click()
+    page.wait_for_timeout(300)
+    if not page.evaluate(VISIBLE_LINKS_JS, SECTION_LINKS):
+        problems.append("the contents button shows none of the page's sections")
+    return problems
+
+
+SIDEBAR_SHOWN_JS = """() => { const s = document.querySelector('#pst-primary-sidebar');
+  if (!s) return false; const r = s.getBoundingClientRect();
+  return getComputedStyle(s).visibility !== 'hidden' && r.width > 0 && r.right > 0; }"""
+
+
+def desktop_menu_problems(page) -> list[str]:
+    """At a desktop's width the visible menu button hides the sidebar, and a second click restores it."""
+    menu = page.locator(MENU_BUTTON)
+    if not menu.count() or not menu.first.is_visible():
+        return ["no visible menu button"]
+    if not page.evaluate(SIDEBAR_SHOWN_JS):
+        return ["the sidebar is not shown to start with"]
+    menu.first.click()
+    page.wait_for_timeout(400)
+    if page.evaluate(SIDEBAR_SHOWN_JS):
+        return ["the menu button does not collapse the sidebar"]
+    menu.first.click()
+    page.wait_for_timeout(400)
+    return [] if page.evaluate(SIDEBAR_SHOWN_JS) else ["a second click does not restore the sidebar"]
+
+
+def missing_chapters(site: Path, chapters: list[str]) -> list[str]:
+    """Chapters (``notebooks/01_semicircle.html``, ...) that the introduction's list, the
+    conventions' table of statements or the status page leave out."""
+    import re
+
+    intro = (site / "book" / "intro.html").read_text(encoding="utf-8")
+    conventions = (site / "book" / "conventions.html").read_text(encoding="utf-8")
+    status = (site / "book" / "status.html").read_text(encoding="utf-8")
+    in_table = {int(n) for n in re.findall(r"<td[^>]*>(?:<p>)?T(\d+) ", conventions)}
+    found = []
+    for chapter in chapters:
+        name = chapter.rsplit("/", 1)[-1]
+        number = int(name[:2])
+        if f'href="../notebooks/{name}' not in intro:
+            found.append(f"the introduction's list of chapters misses {name}")
+        if number not in in_table:
+            found.append(f"the conventions' table of statements misses T{number}")
+        if f'href="../notebooks/{name}' not in status:
+            found.append(f"the status page misses {name}")
+    return found
+
+
+def contact_sheet(shots: list[Path], target: Path, *, thumb_width: int = 240, columns: int = 8) -> Path:
+    """One image of all the screenshots' thumbnails (top of each page), labelled, for a reviewer."""
+    from PIL import Image, ImageDraw
+
+    thumbs = []
+    for shot in shots:
+        with Image.open(shot) as image:
+            scale = thumb_width / image.width
+            top = image.crop((0, 0, image.width, min(image.height, int(1.6 * image.width))))
+            thumbs.append((shot.stem, top.resize((thumb_width, max(1, int(top.height * scale))))))
+    cell_h = max(t.height for _, t in thumbs) + 18
+    rows = -(-len(thumbs) // columns)
+    sheet = Image.new("RGB", (columns * (thumb_width + 8) + 8, rows * (cell_h + 8) + 8), "white")
+    draw = ImageDraw.Draw(sheet)
+    for i, (name, thumb) in enumerate(thumbs):
+        x, y = 8 + (i % columns) * (thumb_width + 8), 8 + (i // columns) * (cell_h + 8)
+        draw.text((x, y), name[:38], fill="black")
+        sheet.paste(thumb, (x, y + 16))
+        draw.rectangle((x - 1, y + 15, x + thumb_width, y + 16 + thumb.height), outline="#888")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(target)
+    return target

@@ -7,6 +7,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from reader_checks import missing_chapters, overweight_pages, uncompressed_player_frames
+
 REMOTE = re.compile(r"^(https?:)?//", re.IGNORECASE)
 
 
@@ -169,3 +171,24 @@ def test_the_environment_of_the_build_is_published(site, chapter_pages):
         source = site / "_sources" / "notebooks" / f"{name}.ipynb"
         record = json.loads(source.read_text())["metadata"]["rmtlib"]
         assert record["fingerprint"]["blas"] and record["fingerprint"]["parameters"] == record["parameters"]
+
+
+def test_page_weight_budget(site):
+    """No page over 1.5 MB of HTML; the explorable figures' frames are JPEG, not PNG."""
+    assert not overweight_pages(site), overweight_pages(site)
+    png = {p.name: uncompressed_player_frames(p.read_text(encoding="utf-8")) for p in _all_pages(site)}
+    assert not any(png.values()), f"explorable figures with PNG frames: { {k: v for k, v in png.items() if v} }"
+
+
+def test_every_chapter_appears_in_the_lists_of_chapters(site, chapter_pages):
+    """The introduction's list, the conventions' table and the status page name every chapter of the toc."""
+    assert not missing_chapters(site, chapter_pages), missing_chapters(site, chapter_pages)
+
+
+def test_every_page_has_the_build_footer_and_chapters_a_cite_box(site, toc_pages, chapter_pages):
+    footer = re.compile(r'class="rmtlib-build">Built \d{4}-\d\d-\d\d with rmtlib [0-9.]+\S* from commit \w+\.<')
+    for page in toc_pages:
+        assert footer.search((site / page).read_text(encoding="utf-8")), f"{page}: no build footer"
+    for page in chapter_pages:
+        text = (site / page).read_text(encoding="utf-8")
+        assert text.count('class="admonition note rmtlib-cite"') == 1 and "arXiv" in text, f"{page}: no cite box"
