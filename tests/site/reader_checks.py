@@ -155,7 +155,7 @@ def overweight_pages(site: Path) -> list[str]:
 
 
 def uncompressed_player_frames(html_text: str) -> int:
-    """How many frames of explorable figures are PNG (each should be a compressed JPEG)."""
+    """How many frames of explorable figures are PNG (each should be a compressed WebP)."""
     import re
 
     return len(re.findall(r'frames\[\d+\] = "data:image/png', html_text))

@@ -174,7 +174,7 @@ def test_the_environment_of_the_build_is_published(site, chapter_pages):
 
 
 def test_page_weight_budget(site):
-    """No page over 1.5 MB of HTML; the explorable figures' frames are JPEG, not PNG."""
+    """No page over 1.5 MB of HTML; the explorable figures' frames are WebP, not PNG."""
     assert not overweight_pages(site), overweight_pages(site)
     png = {p.name: uncompressed_player_frames(p.read_text(encoding="utf-8")) for p in _all_pages(site)}
     assert not any(png.values()), f"explorable figures with PNG frames: { {k: v for k, v in png.items() if v} }"

@@ -128,7 +128,7 @@ def test_page_weight_check_finds_a_heavy_page_and_png_frames(tmp_path):
     (tmp_path / "heavy.html").write_text("x" * (PAGE_BUDGET + 1))
     assert overweight_pages(tmp_path) == ["heavy.html: 1.50 MB"]
     assert uncompressed_player_frames('frames[0] = "data:image/png;base64,AAAA";') == 1
-    assert uncompressed_player_frames('frames[0] = "data:image/jpeg;base64,AAAA";') == 0
+    assert uncompressed_player_frames('frames[0] = "data:image/webp;base64,AAAA";') == 0
 
 
 def test_chapter_list_check_finds_a_forgotten_chapter(tmp_path):
