@@ -129,12 +129,21 @@ def summary_line(verdicts, runtime_s: float) -> str:
 _HEAD = ("quantity", "predicted", "observed", "tolerance", "margin |diff| / tolerance", "detects", "result")
 
 
+def _words(text: str) -> str:
+    """``text`` escaped, each word with a bracket, slash or hyphen kept on one line
+    (a browser may otherwise break ``sqrt(N)(lambda_1`` between its brackets)."""
+    return " ".join(
+        f'<span class="rmtlib-nobr">{escape(word)}</span>' if any(c in word for c in "()[]/-") else escape(word)
+        for word in text.split(" ")
+    )
+
+
 def _html_row(v: Verdict) -> str:
     details = f"N = {v.N:,}, {v.seeds} seed{'s' if v.seeds != 1 else ''}"
     note = f"<br><small>{escape(v.note)}</small>" if v.note else ""
     result = "pass" if v.passed else "FAIL"
     cells = (
-        f"<b>{escape(v.theorem)}</b> {escape(v.quantity)} <small>({details})</small>{note}",
+        f"<b>{escape(v.theorem)}</b> {_words(v.quantity)} <small>({details})</small>{note}",
         _number(v.predicted),
         _number(v.observed),
         _number(v.tolerance),

@@ -91,3 +91,6 @@ def test_html_escapes_and_labels_cells_for_narrow_screens():
     html = verdict_html([v], 1.0)
     assert "a &lt; b &amp; c" in html and 'data-label="tolerance" class="rmtlib-n">1e-6<' in html
     assert summary_line([v], 12.345) == "1 of 1 verdicts passed (chapter runtime 12.3 s)"
+    bracketed = verdict_html([check("T3", "mean of sqrt(N)(lambda_1 - rho)", predicted=0.0, observed=0.0,
+                                    tolerance=1.0, N=10)], 1.0)
+    assert 'mean of <span class="rmtlib-nobr">sqrt(N)(lambda_1</span> <span class="rmtlib-nobr">-</span> <span class="rmtlib-nobr">rho)</span>' in bracketed
