@@ -27,12 +27,12 @@ import yaml
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def _add_static(app):
-    app.config.html_static_path.append(str(STATIC))
-    app.config.html_favicon = str(STATIC / "favicon.svg")
-    options = dict(app.config.html_theme_options or {})
+def _configure(app, config):
+    config.html_static_path.append(str(STATIC))
+    config.html_favicon = str(STATIC / "favicon.svg")
+    options = dict(config.html_theme_options or {})
     options["extra_footer"] = f'<p class="rmtlib-build">{html.escape(_build_line(Path(app.srcdir)))}</p>'
-    app.config.html_theme_options = options
+    config.html_theme_options = options
 
 
 def _commit(folder: Path) -> str:
@@ -103,7 +103,7 @@ def setup(app):
     app.set_html_assets_policy("always")
     app.connect("html-page-context", _dedup_scripts, priority=900)
     app.connect("html-page-context", _page_additions)
-    app.connect("builder-inited", _add_static)
+    app.connect("config-inited", _configure)
     app.connect("builder-inited", _read_citation)
     app.add_css_file("reader.css")
     app.add_js_file("reader.js", loading_method="defer")
