@@ -133,7 +133,9 @@ def _words(text: str) -> str:
     """``text`` escaped, each word with a bracket, slash or hyphen kept on one line
     (a browser may otherwise break ``sqrt(N)(lambda_1`` between its brackets)."""
     return " ".join(
-        f'<span class="rmtlib-nobr">{escape(word)}</span>' if any(c in word for c in "()[]/-") else escape(word)
+        f'<span class="rmtlib-nobr">{escape(word)}</span>'
+        if any(c in word for c in "()[]/-")
+        else escape(word)
         for word in text.split(" ")
     )
 
@@ -153,7 +155,7 @@ def _html_row(v: Verdict) -> str:
     )
     tds = "".join(
         f'<td data-label="{escape(label)}" class="{"rmtlib-q" if i == 0 else "rmtlib-n"}">{cell}</td>'
-        for i, (label, cell) in enumerate(zip(_HEAD, cells))
+        for i, (label, cell) in enumerate(zip(_HEAD, cells, strict=True))
     )
     return f'<tr class="{"rmtlib-pass" if v.passed else "rmtlib-fail"}">{tds}</tr>'
 

@@ -96,7 +96,8 @@ def test_item5_a_failed_verdict_is_never_published(project):
     # a chapter that records a failing verdict but carries on must not reach the site
     write_chapter(
         project / "notebooks" / "01_tiny.ipynb",
-        "try:\n    verdict.verdict_table([verdict.check('T0', 'bad', predicted=0.0, observed=1.0, tolerance=0.1, N=N)])\n"
+        "try:\n    verdict.verdict_table(\n"
+        "        [verdict.check('T0', 'bad', predicted=0.0, observed=1.0, tolerance=0.1, N=N)])\n"
         "except verdict.VerdictError:\n    pass\n",
     )
     with pytest.raises(site.BookError, match=r"01_tiny.*verdict"):

@@ -18,7 +18,7 @@ from rmtlib.verdict import VERDICT_KEY
 
 
 def verdict_notebook(verdicts):
-    """An executed notebook whose one cell displayed ``verdicts`` as :func:`rmtlib.verdict.verdict_table` does."""
+    """An executed notebook whose one cell displayed ``verdicts`` as :func:`rmtlib.verdict.verdict_table`."""
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("verdict_table(verdicts)")
     cell.outputs = [

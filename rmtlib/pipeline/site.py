@@ -239,7 +239,7 @@ def _margin_bar(verdict) -> str:
     """``|observed - predicted| / tolerance`` as a small bar (full: at the tolerance) and its value."""
     margin = abs(verdict.observed - verdict.predicted) / verdict.tolerance if verdict.tolerance > 0 else 1.0
     filled = min(margin, 1.0)
-    colour = MARGIN_COLOURS["easy"] if margin < 0.5 else MARGIN_COLOURS["close"] if margin <= 1 else MARGIN_COLOURS["fail"]
+    colour = MARGIN_COLOURS["easy" if margin < 0.5 else "close" if margin <= 1 else "fail"]
     label = f"|diff| / tolerance = {margin:.2f}"
     return (
         f'<span role="img" aria-label="{label}" title="{label}" style="display:inline-block;width:3.5em;'

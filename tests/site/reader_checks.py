@@ -27,11 +27,15 @@ CLEAN_TEXT_JS = """(raw) => {
     const text = node.textContent;
     for (const r of raw) {
       const at = text.indexOf(r);
-      if (at >= 0) found.push(`${JSON.stringify(r)} in "${text.slice(Math.max(0, at - 30), at + 30).trim()}"`);
+      const around = text.slice(Math.max(0, at - 30), at + 30).trim();
+      if (at >= 0) found.push(`${JSON.stringify(r)} in "${around}"`);
     }
   }
   const errors = document.querySelectorAll('mjx-merror, .MathJax_Error, [data-mjx-error]');
-  errors.forEach(e => found.push(`MathJax error: ${(e.getAttribute('data-mjx-error') || e.textContent).slice(0, 80)}`));
+  errors.forEach(e => {
+    const message = (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 80);
+    found.push(`MathJax error: ${message}`);
+  });
   return found;
 }"""
 
@@ -40,7 +44,8 @@ CLEAN_TEXT_JS = """(raw) => {
 BROKEN_TOKENS_JS = """() => {
   const found = [];
   const range = document.createRange();
-  for (const cell of document.querySelectorAll('article td, article th, article h1, article h2, article h3')) {
+  const cells = document.querySelectorAll('article td, article th, article h1, article h2, article h3');
+  for (const cell of cells) {
     if (!cell.getClientRects().length) continue;
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -52,7 +57,8 @@ BROKEN_TOKENS_JS = """() => {
           range.setStart(node, start);
           range.setEnd(node, start + part.length);
           start += part.length;
-          const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+          const boxes = [...range.getClientRects()].filter(r => r.width > 0);
+          const tops = new Set(boxes.map(r => Math.round(r.top)));
           if (tops.size > 1) found.push(`${cell.tagName.toLowerCase()}: "${part}" over ${tops.size} lines`);
         }
       }
@@ -81,8 +87,14 @@ def house_smallest_font_pt() -> float:
 
     style = matplotlib.rc_params_from_file(str(HOUSE_STYLE), use_default_template=True)
     base = float(style["font.size"])
-    keys = ("font.size", "axes.titlesize", "axes.labelsize", "legend.fontsize", "xtick.labelsize",
-            "ytick.labelsize")
+    keys = (
+        "font.size",
+        "axes.titlesize",
+        "axes.labelsize",
+        "legend.fontsize",
+        "xtick.labelsize",
+        "ytick.labelsize",
+    )
     sizes = [_relative(style[key], base) for key in keys]
     return min(sizes)
 
@@ -102,9 +114,9 @@ def png_dpi(data: bytes) -> float | None:
         return None
     at = 8
     while at + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[at:at + 8])
+        length, kind = struct.unpack(">I4s", data[at : at + 8])
         if kind == b"pHYs":
-            x, _, unit = struct.unpack(">IIB", data[at + 8:at + 17])
+            x, _, unit = struct.unpack(">IIB", data[at + 8 : at + 17])
             return x * 0.0254 if unit == 1 else None
         if kind == b"IDAT":
             return None
@@ -140,8 +152,10 @@ def illegible_figures(figures: list[dict], site: Path, server: str, *, phone: bo
     for figure in figures:
         px = smallest_text_px(figure, image_bytes(figure["src"], site, server), smallest_pt)
         if px is not None and px < LEGIBLE_PX and not (phone and figure["linked"]):
-            found.append(f"{figure['src'].rsplit('/', 1)[-1][:40]}: text at {px:.1f} px "
-                         f"({figure['shown']:.0f} of {figure['natural']} px wide)")
+            found.append(
+                f"{figure['src'].rsplit('/', 1)[-1][:40]}: text at {px:.1f} px "
+                f"({figure['shown']:.0f} of {figure['natural']} px wide)"
+            )
     return found
 
 
@@ -150,8 +164,11 @@ PAGE_BUDGET = 1_500_000  # bytes of HTML per page
 
 def overweight_pages(site: Path) -> list[str]:
     """Pages of the site over :data:`PAGE_BUDGET` bytes of HTML."""
-    return [f"{p.relative_to(site)}: {p.stat().st_size / 1e6:.2f} MB" for p in sorted(site.rglob("*.html"))
-            if p.stat().st_size > PAGE_BUDGET]
+    return [
+        f"{p.relative_to(site)}: {p.stat().st_size / 1e6:.2f} MB"
+        for p in sorted(site.rglob("*.html"))
+        if p.stat().st_size > PAGE_BUDGET
+    ]
 
 
 def uncompressed_player_frames(html_text: str) -> int:
@@ -169,7 +186,9 @@ VISIBLE_LINKS_JS = """(selector) => [...document.querySelectorAll(selector)]
   .map(a => a.getAttribute('href'))"""
 MENU_BUTTON = ".bd-header-article button.primary-toggle"
 CONTENTS_BUTTON = ".bd-header-article button.secondary-toggle"
-CHAPTER_LINKS = "nav a.reference.internal, .bd-sidebar-primary a.reference.internal, dialog a.reference.internal"
+CHAPTER_LINKS = (
+    "nav a.reference.internal, .bd-sidebar-primary a.reference.internal, dialog a.reference.internal"
+)
 SECTION_LINKS = "dialog .toc-entry a, dialog nav.page-toc a"
 
 

@@ -308,7 +308,8 @@ def test_status_page_fits_at_a_glance(server, browser, viewport):
 
 @pytest.fixture(scope="module", params=["desktop", "phone"])
 def seen_at_width(request):
-    return request.param, request.getfixturevalue("pages_seen" if request.param == "desktop" else "phone_pages_seen")
+    seen = "pages_seen" if request.param == "desktop" else "phone_pages_seen"
+    return request.param, request.getfixturevalue(seen)
 
 
 def test_rendered_text_is_clean(seen_at_width):

@@ -71,7 +71,8 @@ def test_every_chapter_figure_has_a_description(site, chapter_pages):
         for src in figures:
             alt = parsed.alts[src]
             assert re.match(r"Figure \d+\.\d+: \w.{20,}", alt), (page, src, alt)
-            assert not re.search(r"frac(?!tion)|sqrt|\\|\$|\{", alt), f"{page}: TeX left in the alt text {alt!r}"
+            tex = re.search(r"frac(?!tion)|sqrt|\\|\$|\{", alt)
+            assert not tex, f"{page}: TeX left in the alt text {alt!r}"
 
 
 def test_no_remote_script_or_link(site):
@@ -178,7 +179,8 @@ def test_page_weight_budget(site):
     """No page over 1.5 MB of HTML; the explorable figures' frames are WebP, not PNG."""
     assert not overweight_pages(site), overweight_pages(site)
     png = {p.name: uncompressed_player_frames(p.read_text(encoding="utf-8")) for p in _all_pages(site)}
-    assert not any(png.values()), f"explorable figures with PNG frames: { {k: v for k, v in png.items() if v} }"
+    png = {name: count for name, count in png.items() if count}
+    assert not png, f"explorable figures with PNG frames: {png}"
 
 
 def test_every_chapter_appears_in_the_lists_of_chapters(site, chapter_pages):
@@ -187,9 +189,12 @@ def test_every_chapter_appears_in_the_lists_of_chapters(site, chapter_pages):
 
 
 def test_every_page_has_the_build_footer_and_chapters_a_cite_box(site, toc_pages, chapter_pages):
-    footer = re.compile(r'class="rmtlib-build">Built \d{4}-\d\d-\d\d with rmtlib [0-9.]+\S* from commit \w+\.<')
+    footer = re.compile(
+        r'class="rmtlib-build">Built \d{4}-\d\d-\d\d with rmtlib [0-9.]+\S* from commit \w+\.<'
+    )
     for page in toc_pages:
         assert footer.search((site / page).read_text(encoding="utf-8")), f"{page}: no build footer"
     for page in chapter_pages:
         text = (site / page).read_text(encoding="utf-8")
-        assert text.count('class="admonition note rmtlib-cite"') == 1 and "arXiv" in text, f"{page}: no cite box"
+        boxes = text.count('class="admonition note rmtlib-cite"')
+        assert boxes == 1 and "arXiv" in text, f"{page}: {boxes} cite boxes"

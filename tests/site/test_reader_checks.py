@@ -37,8 +37,17 @@ def _show(page, body: str, width: int = 1280):
     page.set_content(f"<html><body><article>{body}</article></body></html>")
 
 
-@pytest.mark.parametrize("defect", ["this is Marchenko–Pastur $", r"a stray \(x", "the {cite}`loubaton2011` text",
-                                    "see {doc}`conventions`", "{glue:text}`t6_x`", "a ``literal``"])
+@pytest.mark.parametrize(
+    "defect",
+    [
+        "this is Marchenko–Pastur $",
+        r"a stray \(x",
+        "the {cite}`loubaton2011` text",
+        "see {doc}`conventions`",
+        "{glue:text}`t6_x`",
+        "a ``literal``",
+    ],
+)
 def test_clean_text_check_finds_leftover_syntax(page, defect):
     _show(page, f"<p>{defect}</p><pre>$ code may show $ and {{cite}}</pre>")
     assert page.evaluate(CLEAN_TEXT_JS, list(RAW_SYNTAX))
@@ -47,8 +56,14 @@ def test_clean_text_check_finds_leftover_syntax(page, defect):
 
 
 def test_clean_text_check_finds_a_mathjax_error(page):
-    _show(page, '<p><mjx-container><mjx-merror data-mjx-error="Missing close brace">x</mjx-merror></mjx-container></p>')
-    assert any("MathJax error: Missing close brace" in f for f in page.evaluate(CLEAN_TEXT_JS, list(RAW_SYNTAX)))
+    _show(
+        page,
+        '<p><mjx-container><mjx-merror data-mjx-error="Missing close brace">x</mjx-merror>'
+        "</mjx-container></p>",
+    )
+    assert any(
+        "MathJax error: Missing close brace" in f for f in page.evaluate(CLEAN_TEXT_JS, list(RAW_SYNTAX))
+    )
 
 
 def test_broken_token_check_finds_numbers_stacked_in_a_narrow_cell(page):
@@ -57,7 +72,10 @@ def test_broken_token_check_finds_numbers_stacked_in_a_narrow_cell(page):
     found = page.evaluate(BROKEN_TOKENS_JS)
     assert found and found[0].startswith('th: "2500" over')
     # the same cell without the blanket break rule: nothing found; a hyphenated word may wrap
-    _show(page, '<table><tr><th style="width:1px">2500</th><td style="width:1px">Tracy–Widom law</td></tr></table>')
+    _show(
+        page,
+        '<table><tr><th style="width:1px">2500</th><td style="width:1px">Tracy–Widom law</td></tr></table>',
+    )
     assert page.evaluate(BROKEN_TOKENS_JS) == []
 
 
@@ -90,7 +108,11 @@ def test_legibility_check_finds_a_shrunk_figure(page, tmp_path):
     # on a phone a shrunk figure passes only when it links to its full-size image
     _show(page, f'<div class="cell_output"><img src="{narrow}" style="width:370px"></div>', width=400)
     assert illegible_figures(page.evaluate(FIGURES_JS), tmp_path, "", phone=True)
-    _show(page, f'<div class="cell_output"><a href="{narrow}"><img src="{narrow}" style="width:370px"></a></div>', 400)
+    _show(
+        page,
+        f'<div class="cell_output"><a href="{narrow}"><img src="{narrow}" style="width:370px"></a></div>',
+        400,
+    )
     assert illegible_figures(page.evaluate(FIGURES_JS), tmp_path, "", phone=True) == []
 
 
@@ -107,18 +129,30 @@ def test_navigation_check_finds_buttons_that_do_nothing(page):
     problems = phone_navigation_problems(page)
     assert "the menu button shows no chapter list" in problems
     assert "the contents button shows none of the page's sections" in problems
-    _show(page, MENU.replace('class="primary-toggle"', 'class="primary-toggle" onclick="m.show()"')
-          .replace('class="secondary-toggle"', 'class="secondary-toggle" onclick="t.show()"')
-          .replace('href="#chapter"', 'href="data:text/html,chapter"'), width=400)
+    _show(
+        page,
+        MENU.replace('class="primary-toggle"', 'class="primary-toggle" onclick="m.show()"')
+        .replace('class="secondary-toggle"', 'class="secondary-toggle" onclick="t.show()"')
+        .replace('href="#chapter"', 'href="data:text/html,chapter"'),
+        width=400,
+    )
     page.route("data:*", lambda route: route.continue_())
-    assert phone_navigation_problems(page) in ([], ["clicking data:text/html,chapter in the chapter list did not navigate"])
+    assert phone_navigation_problems(page) in (
+        [],
+        ["clicking data:text/html,chapter in the chapter list did not navigate"],
+    )
 
 
 def test_desktop_menu_check_finds_a_button_that_does_not_collapse_the_sidebar(page):
     _show(page, MENU)
     assert desktop_menu_problems(page) == ["the menu button does not collapse the sidebar"]
-    _show(page, MENU.replace('class="primary-toggle"',
-                             """class="primary-toggle" onclick="document.querySelector('#pst-primary-sidebar').hidden ^= 1" """))
+    _show(
+        page,
+        MENU.replace(
+            'class="primary-toggle"',
+            'class="primary-toggle" onclick="document.querySelector(\'#pst-primary-sidebar\').hidden ^= 1"',
+        ),
+    )
     assert desktop_menu_problems(page) == []
 
 
@@ -142,4 +176,6 @@ def test_chapter_list_check_finds_a_forgotten_chapter(tmp_path):
     (tmp_path / "book" / "conventions.html").write_text("<td><p>T1 law</p></td>")
     (tmp_path / "book" / "intro.html").write_text(links.split(" <a")[0])
     assert missing_chapters(tmp_path, chapters) == [
-        "the introduction's list of chapters misses 08_b.html", "the conventions' table of statements misses T8"]
+        "the introduction's list of chapters misses 08_b.html",
+        "the conventions' table of statements misses T8",
+    ]
