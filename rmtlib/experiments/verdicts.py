@@ -3,7 +3,8 @@
 Each function takes the data a chapter simulated and returns one ``dict`` per verdict:
 the keyword arguments of :func:`rmtlib.verdict.check` (``theorem``, ``quantity``,
 ``predicted``, ``observed``, ``tolerance``, ``detectable``, ``N``, ``seeds``, ``note``).
-The chapter displays them with ``check(**spec)``; the tests call the same functions on
+The chapter records them with ``check(**spec)`` and shows them with
+:func:`rmtlib.verdict.verdict_table`; the tests call the same functions on
 data made under the correct model and under wrong ones (noise variance 10% off, a factor
 2 on ``sigma^2`` in the prediction, the other fluctuation formula) and assert pass and fail.
 The statistics and their false-alarm rate :data:`~rmtlib.experiments.LEVEL` are in

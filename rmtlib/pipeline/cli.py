@@ -87,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
-    from ..verdict import read_verdicts
+    from ..verdict import read_verdicts, summary_line
     from . import runner as run
 
     notebook = run.find_notebook(args.notebook)
@@ -110,8 +110,11 @@ def _run(args) -> int:
         print(f"running {chapter} with {parameters} (profile {args.profile} + overrides)", file=sys.stderr)
         figures = output_dir / "figures"
         nb = run.execute(notebook, parameters, output, profile=args.profile, figures_dir=figures)
-    for verdict in read_verdicts(nb):
+    verdicts = read_verdicts(nb)
+    for verdict in verdicts:
         print(verdict.to_text())
+    if verdicts:
+        print(summary_line(verdicts, verdicts[-1].runtime_s))
     record = nb.metadata["rmtlib"]
     print(
         f"executed notebook: {output}\nfigures: {output_dir / 'figures'} ({len(record['figures'])} files)\n"
