@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -12,6 +13,8 @@ from rmtlib.verdict import (
     verdict_html,
     verdict_table,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_pass_and_fail_follow_the_tolerance():
@@ -129,3 +132,11 @@ def test_html_escapes_and_labels_cells_for_narrow_screens():
         '<span class="rmtlib-nobr">rho)</span>'
         in bracketed
     )
+
+
+@pytest.mark.parametrize("chapter", sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+def test_every_chapter_ends_with_its_verdict_table(chapter):
+    """The last code cell of each chapter records its verdicts and shows them as one table."""
+    nb = nbformat.read(str(ROOT / "notebooks" / f"{chapter}.ipynb"), as_version=4)
+    last = [cell for cell in nb.cells if cell.cell_type == "code"][-1].source
+    assert "check(" in last and last.rstrip().endswith("verdict_table(verdicts)"), last[-200:]
