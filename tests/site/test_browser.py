@@ -364,3 +364,17 @@ def test_menu_button_collapses_the_sidebar_on_a_desktop(server, browser, chapter
     problems = desktop_menu_problems(page)
     context.close()
     assert not problems, problems
+
+
+def test_search_snippets_show_no_raw_tex(server, browser):
+    """The search page's snippets leave out math and code instead of showing their TeX source."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.route("**/*", _local_only)
+    page.goto(urljoin(server, "search.html?q=semicircle"), wait_until="load")
+    page.wait_for_selector("#search-results li p.context", timeout=20_000)
+    snippets = page.locator("#search-results li p.context").all_inner_texts()
+    context.close()
+    assert snippets
+    raw = [s[:80] for s in snippets if any(token in s for token in ("\\(", "\\[", "$$", "\\sigma", "\\frac"))]
+    assert not raw, f"search snippets with raw TeX: {raw}"

@@ -31,3 +31,14 @@ document.addEventListener("DOMContentLoaded", () => {
     link.appendChild(img);
   }
 });
+
+// Search results: the snippet under each result is the page's text, where math is raw TeX
+// (\( \sigma \)) and code cells are source. Both are left out of the snippets ("…").
+if (typeof Search !== "undefined" && Search.htmlToText) {
+  const pageText = Search.htmlToText;
+  Search.htmlToText = (htmlString, anchor) => {
+    const page = new DOMParser().parseFromString(htmlString, "text/html");
+    page.querySelectorAll(".math, div.cell_input, div.highlight").forEach((e) => e.replaceWith(" … "));
+    return pageText(page.documentElement.outerHTML, anchor);
+  };
+}
