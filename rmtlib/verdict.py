@@ -1,11 +1,18 @@
 """Verdicts: the comparison of a theorem's prediction with a simulation.
 
-Every chapter ends with :func:`check`. It records the numbers (theorem id,
-quantity, predicted, observed, tolerance, N, seeds, runtime) in the metadata
-of a display output of the executed notebook, under the key :data:`VERDICT_KEY`
-(the book renders the text/HTML part of that output), and raises :class:`VerdictError` when the
-agreement is outside the tolerance, so that a chapter whose numbers drift from
-the theory fails the build. :func:`read_verdicts` collects the records of an
+Every chapter ends with one cell of the same shape::
+
+    specs = <chapter module>.<subject>_verdicts(...)
+    verdicts = [check(**spec) for spec in specs]
+    verdict_table(verdicts)
+
+:func:`check` records one comparison and returns it (it neither displays nor raises).
+:func:`verdict_table` displays the chapter's verdicts as one table (quantity, predicted,
+observed, tolerance, margin, power, pass/fail) with the summary line "N of N verdicts
+passed" and the chapter's runtime; the display output carries the records in its
+metadata under :data:`VERDICT_KEY`, and a plain-text form for the command line. It then
+raises :class:`VerdictError` naming every failed verdict, so that a chapter whose numbers
+drift from the theory fails the build. :func:`read_verdicts` collects the records of an
 executed notebook for the reproduction status page.
 """
 
@@ -17,7 +24,7 @@ from html import escape
 
 from ._validation import check_real
 
-__all__ = ["Verdict", "VerdictError", "VERDICT_KEY", "check", "read_verdicts"]
+__all__ = ["Verdict", "VerdictError", "VERDICT_KEY", "check", "read_verdicts", "verdict_table"]
 
 VERDICT_KEY = "rmtlib_verdict"
 _START = time.perf_counter()
@@ -48,15 +55,21 @@ class Verdict:
     note: str = ""
     detectable: float | None = None
 
+    @property
+    def margin(self) -> float:
+        """``|observed - predicted| / tolerance``: below 1 passes, the smaller the easier."""
+        return abs(self.observed - self.predicted) / self.tolerance
+
     def to_text(self) -> str:
-        status = "PASS" if self.passed else "FAIL"
+        """One line for the command line, e.g. ``[PASS] T1 KS distance: predicted 0, ...``."""
+        status, relation = ("PASS", "within") if self.passed else ("FAIL", "beyond")
+        power = f"; detects a relative error of {self.detectable:.2g}" if self.detectable is not None else ""
+        note = f". {self.note}" if self.note else ""
         return (
             f"[{status}] {self.theorem} {self.quantity}: predicted {self.predicted:.6g}, "
             f"observed {self.observed:.6g}, |diff| {abs(self.observed - self.predicted):.3g} "
-            f"<= tolerance {self.tolerance:.3g}? (N={self.N}, seeds={self.seeds}, "
-            f"{self.runtime_s:.1f} s)"
-            f"{f'; detects a relative error of {self.detectable:.2g}' if self.detectable is not None else ''}"
-            f"{' - ' + self.note if self.note else ''}"
+            f"{relation} tolerance {self.tolerance:.3g} (margin {self.margin:.2f}; N={self.N}, "
+            f"seeds={self.seeds}{power}){note}"
         )
 
 
@@ -71,26 +84,24 @@ def check(
     seeds: int = 1,
     note: str = "",
     detectable: float | None = None,
-    display: bool = True,
 ) -> Verdict:
-    """Record one comparison and raise :class:`VerdictError` if it fails.
+    """Record one comparison and return it; :func:`verdict_table` shows and enforces it.
 
     ``runtime_s`` is the time since :mod:`rmtlib.verdict` was imported, i.e.
     roughly the notebook's run time when the chapter imports rmtlib first.
 
     Examples
     --------
-    >>> v = check("T1", "KS distance", predicted=0.0, observed=0.01, tolerance=0.05,
-    ...           N=100, display=False)
-    >>> v.passed
-    True
+    >>> v = check("T1", "KS distance", predicted=0.0, observed=0.01, tolerance=0.05, N=100)
+    >>> v.passed, round(v.margin, 2)
+    (True, 0.2)
     """
     predicted = check_real(predicted, "predicted")
     observed = check_real(observed, "observed")
     tolerance = check_real(tolerance, "tolerance", positive=True)
     if detectable is not None:
         detectable = check_real(detectable, "detectable", positive=True)
-    verdict = Verdict(
+    return Verdict(
         theorem=str(theorem),
         quantity=str(quantity),
         predicted=predicted,
@@ -103,22 +114,101 @@ def check(
         note=str(note),
         detectable=detectable,
     )
-    if display:
-        from IPython.display import display as ipy_display
 
-        colour = "#009E73" if verdict.passed else "#D55E00"
-        html = (
-            f'<div class="rmtlib-verdict" style="border-left:4px solid {colour};padding:0.3em 0.8em">'
-            f"{escape(verdict.to_text())}</div>"
+
+def _number(value: float) -> str:
+    return f"{value:.4g}".replace("e-0", "e-").replace("e+0", "e+")
+
+
+def summary_line(verdicts, runtime_s: float) -> str:
+    """``"8 of 8 verdicts passed (chapter runtime 12.3 s)"``."""
+    passed = sum(v.passed for v in verdicts)
+    return f"{passed} of {len(verdicts)} verdicts passed (chapter runtime {runtime_s:.1f} s)"
+
+
+_HEAD = ("quantity", "predicted", "observed", "tolerance", "margin |diff| / tolerance", "detects", "result")
+
+
+def _words(text: str) -> str:
+    """``text`` escaped, each word with a bracket, slash or hyphen kept on one line
+    (a browser may otherwise break ``sqrt(N)(lambda_1`` between its brackets)."""
+    return " ".join(
+        f'<span class="rmtlib-nobr">{escape(word)}</span>'
+        if any(c in word for c in "()[]/-")
+        else escape(word)
+        for word in text.split(" ")
+    )
+
+
+def _html_row(v: Verdict) -> str:
+    details = f"N = {v.N:,}, {v.seeds} seed{'s' if v.seeds != 1 else ''}"
+    note = f"<br><small>{escape(v.note)}</small>" if v.note else ""
+    result = "pass" if v.passed else "FAIL"
+    cells = (
+        f"<b>{escape(v.theorem)}</b> {_words(v.quantity)} <small>({details})</small>{note}",
+        _number(v.predicted),
+        _number(v.observed),
+        _number(v.tolerance),
+        f"{v.margin:.2f}",
+        "—" if v.detectable is None else f"{v.detectable:.2g}",
+        result,
+    )
+    tds = "".join(
+        f'<td data-label="{escape(label)}" class="{"rmtlib-q" if i == 0 else "rmtlib-n"}">{cell}</td>'
+        for i, (label, cell) in enumerate(zip(_HEAD, cells, strict=True))
+    )
+    return f'<tr class="{"rmtlib-pass" if v.passed else "rmtlib-fail"}">{tds}</tr>'
+
+
+def verdict_html(verdicts, runtime_s: float) -> str:
+    """The chapter's verdicts as one HTML table, its summary line above it."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in _HEAD)
+    rows = "\n".join(_html_row(v) for v in verdicts)
+    unstated = (
+        "<p class='rmtlib-verdict-key'>detects: the smallest relative error in the quantity that the "
+        "check rejects with probability at least 0.9; — where the check states no power.</p>"
+        if any(v.detectable is None for v in verdicts)
+        else "<p class='rmtlib-verdict-key'>detects: the smallest relative error in the quantity that "
+        "the check rejects with probability at least 0.9.</p>"
+    )
+    return (
+        "<div class='rmtlib-verdicts-wrap'>"
+        f"<p class='rmtlib-verdict-summary'><b>{escape(summary_line(verdicts, runtime_s))}</b></p>"
+        f"<table class='rmtlib-verdicts'><thead><tr>{head}</tr></thead><tbody>\n{rows}\n</tbody></table>"
+        f"{unstated}</div>"
+    )
+
+
+def verdict_table(verdicts) -> None:
+    """Display the chapter's verdicts as one table, then raise if any failed.
+
+    The output holds the HTML table, a plain-text form (one line per verdict and the
+    summary line) and, in its metadata under :data:`VERDICT_KEY`, the list of records
+    (each with the chapter's runtime at this call), which :func:`read_verdicts` reads.
+
+    Raises
+    ------
+    VerdictError
+        Naming every failed verdict.
+    """
+    from IPython.display import display
+
+    verdicts = list(verdicts)
+    if not verdicts or not all(isinstance(v, Verdict) for v in verdicts):
+        raise TypeError("verdicts must be a non-empty list of Verdict (the results of check)")
+    runtime_s = round(time.perf_counter() - _START, 2)
+    verdicts = [dataclasses.replace(v, runtime_s=runtime_s) for v in verdicts]
+    text = "\n".join([*(v.to_text() for v in verdicts), summary_line(verdicts, runtime_s)])
+    display(
+        {"text/plain": text, "text/html": verdict_html(verdicts, runtime_s)},
+        metadata={VERDICT_KEY: [dataclasses.asdict(v) for v in verdicts]},
+        raw=True,
+    )
+    failed = [v for v in verdicts if not v.passed]
+    if failed:
+        raise VerdictError(
+            f"{len(failed)} of {len(verdicts)} verdicts failed:\n" + "\n".join(v.to_text() for v in failed)
         )
-        ipy_display(
-            {"text/plain": verdict.to_text(), "text/html": html},
-            metadata={VERDICT_KEY: dataclasses.asdict(verdict)},
-            raw=True,
-        )
-    if not verdict.passed:
-        raise VerdictError(verdict.to_text())
-    return verdict
 
 
 def read_verdicts(notebook) -> list[Verdict]:
@@ -126,7 +216,8 @@ def read_verdicts(notebook) -> list[Verdict]:
     found = []
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
-            record = output.get("metadata", {}).get(VERDICT_KEY)
-            if record is not None:
-                found.append(Verdict(**record))
+            records = output.get("metadata", {}).get(VERDICT_KEY)
+            if isinstance(records, dict):  # one record per output (notebooks executed before tables)
+                records = [records]
+            found.extend(Verdict(**record) for record in records or [])
     return found

@@ -31,7 +31,7 @@ CHAPTER = "06_rectangular"
 #: two BLAS threads. Measured at the `ci` sizes: 1.6e-14 (chapter 04, one of 12 values
 #: differs), 2.5e-14 (chapter 06, 2 of 18); 1e-12 leaves a margin of about 40.
 THREADS_RTOL = 1e-12
-_RUNTIME = re.compile(r", \d+(\.\d+)? s\)")  # the verdict line's elapsed time
+_RUNTIME = re.compile(r"runtime \d+(\.\d+)? s\)")  # the verdict summary's elapsed time
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
 
@@ -69,7 +69,7 @@ def _printed_numbers(nb) -> list[tuple[int, list[str]]]:
             data = output.get("data", {})
             for text in (output.get("text"), data.get("text/plain"), data.get("text/markdown")):
                 if text:
-                    found.append((index, _NUMBER.findall(_RUNTIME.sub(")", "".join(text)))))
+                    found.append((index, _NUMBER.findall(_RUNTIME.sub("runtime)", "".join(text)))))
     return found
 
 

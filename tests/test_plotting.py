@@ -84,6 +84,17 @@ def test_table_rounds_to_significant_digits_and_keeps_integers():
     assert "overflow-x:auto" in t._repr_html_()
 
 
+def test_table_headers_read_as_words_without_row_numbers():
+    import pandas as pd
+
+    html_text = plotting.table(pd.DataFrame({"bulk_width": [1.5], "n": [2]}))._repr_html_()
+    assert "<th>bulk width</th>" in html_text and "<th>0</th>" not in html_text
+    indexed = plotting.table(pd.DataFrame({"x": [1.0]}, index=pd.Index(["a"], name="law_name")))._repr_html_()
+    assert "<th>law name</th>" in indexed and "<th>a</th>" in indexed  # a named index stays
+    series = plotting.table(pd.Series([0.5, 0.25]))._repr_html_()
+    assert "<th>value</th>" in series and "<th>0</th>" not in series
+
+
 @pytest.mark.parametrize("digits", [0, 16, 2.5, True])
 def test_table_refuses_bad_digits(digits):
     import pandas as pd
@@ -112,11 +123,33 @@ def test_spectrum_player_has_one_inline_image_per_frame_and_a_slider():
     player = plotting.spectrum_player(frames, ["a", "b", "c"])
     page = player._repr_html_()
     assert player.n_frames == 3 and repr(player) == "<interactive player: 3 frames>"
-    assert page.count("data:image/png;base64") == 3 + 1  # each frame, and the first as the image's source
+    assert page.count("data:image/webp;base64") == 3 + 1  # each frame, and the first as the image's source
+    assert "data:image/png" not in page  # WebP frames: a third of the weight of PNG ones
     assert 'type="range"' in page
+    assert re.search(r'<label class="anim-label" for="_anim_slider[0-9a-f]+">', page)
     assert "http://" not in page and "https://" not in page
     assert 'class="fa' not in page and "▶" in page
-    assert len(page) < 400_000
+    assert len(page) < 150_000
+
+
+def test_spectrum_player_frames_are_the_same_images_compressed():
+    import base64
+    import io
+
+    from PIL import Image
+
+    frames = _frames([0.5, 2.0])
+    page = plotting.spectrum_player(frames, ["a", "b"])._repr_html_()
+    shown = re.findall(r'frames\[\d+\] = "data:image/webp;base64,([^"]+)"', page)
+    assert len(shown) == 2
+    sizes = {Image.open(io.BytesIO(base64.b64decode(b))).size for b in shown}
+    import matplotlib
+
+    dpi = matplotlib.rcParams["savefig.dpi"]
+    dpi = 72 if dpi == "figure" else dpi  # the player's figure: 6.4 x 3.4 in at 72 dpi
+    assert sizes == {(int(6.4 * dpi), int(3.4 * dpi))}  # the frames keep every pixel
+    jpeg = 'frames[0] = "data:image/jpeg;base64,AA"'
+    assert plotting._webp_frames(jpeg) == jpeg  # only PNG frames are re-encoded
 
 
 def test_spectrum_player_carries_alt_text():
@@ -124,7 +157,7 @@ def test_spectrum_player_carries_alt_text():
     page = plotting.spectrum_player(frames, ["a", "b"], alt='Spectra as "theta" grows')._repr_html_()
     assert page.count('alt="Spectra as &quot;theta&quot; grows"') == 1
     # the image shows the first frame before the script runs (no empty src)
-    assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+" alt=', page)
+    assert re.search(r'<img src="data:image/webp;base64,[A-Za-z0-9+/=]+" alt=', page)
     with pytest.raises(TypeError, match="alt must be a string"):
         plotting.spectrum_player(frames, ["a", "b"], alt=3)
 

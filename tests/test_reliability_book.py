@@ -80,8 +80,7 @@ def test_item5_a_cache_entry_edited_by_hand_is_re_executed(project):
     nb = json.loads(_cached(project).read_text())
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
-            record = output.get("metadata", {}).get(VERDICT_KEY)
-            if record:
+            for record in output.get("metadata", {}).get(VERDICT_KEY, []):
                 record["passed"] = False
                 text = "".join(output["data"]["text/plain"])
                 output["data"]["text/plain"] = text.replace("PASS", "FAIL")
@@ -97,7 +96,8 @@ def test_item5_a_failed_verdict_is_never_published(project):
     # a chapter that records a failing verdict but carries on must not reach the site
     write_chapter(
         project / "notebooks" / "01_tiny.ipynb",
-        "try:\n    verdict.check('T0', 'bad', predicted=0.0, observed=1.0, tolerance=0.1, N=N)\n"
+        "try:\n    verdict.verdict_table(\n"
+        "        [verdict.check('T0', 'bad', predicted=0.0, observed=1.0, tolerance=0.1, N=N)])\n"
         "except verdict.VerdictError:\n    pass\n",
     )
     with pytest.raises(site.BookError, match=r"01_tiny.*verdict"):

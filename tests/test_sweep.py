@@ -333,9 +333,10 @@ def _write_notebook(path: Path) -> None:
     nb.cells = [
         nbformat.v4.new_code_cell("N = 10\nscale = 1.0\nseed = 0", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell(
-            "import numpy as np\nfrom rmtlib.verdict import check\n"
+            "import numpy as np\nfrom rmtlib.verdict import check, verdict_table\n"
             "x = np.random.default_rng(seed).standard_normal(N)\n"
-            "check('T0', 'mean', predicted=0.0, observed=float(x.mean()), tolerance=scale * 5 / N**0.5, N=N)"
+            "verdict_table([check('T0', 'mean', predicted=0.0, observed=float(x.mean()),\n"
+            "                     tolerance=scale * 5 / N**0.5, N=N)])"
         ),
     ]
     nbformat.write(nb, path)

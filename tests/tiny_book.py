@@ -18,14 +18,15 @@ from rmtlib.verdict import VERDICT_KEY
 
 
 def verdict_notebook(verdicts):
-    """An executed notebook whose one cell displayed ``verdicts`` as :func:`rmtlib.verdict.check` does."""
+    """An executed notebook whose one cell displayed ``verdicts`` as :func:`rmtlib.verdict.verdict_table`."""
     nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("check(...)")
+    cell = nbformat.v4.new_code_cell("verdict_table(verdicts)")
     cell.outputs = [
         nbformat.v4.new_output(
-            "display_data", data={"text/plain": v.to_text()}, metadata={VERDICT_KEY: dataclasses.asdict(v)}
+            "display_data",
+            data={"text/plain": "\n".join(v.to_text() for v in verdicts)},
+            metadata={VERDICT_KEY: [dataclasses.asdict(v) for v in verdicts]},
         )
-        for v in verdicts
     ]
     nb.cells = [cell]
     return nb
@@ -40,8 +41,8 @@ def write_chapter(path: Path, extra: str = "") -> None:
         nbformat.v4.new_code_cell("N = 10\nfail = False", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell(
             "from rmtlib import verdict\nassert not fail, 'asked to fail'\n"
-            "verdict.check('T0', 'identity', predicted=1.0, observed=1.0 + 1 / N, tolerance=0.5, N=N,\n"
-            "              detectable=0.6)\n"
+            "verdict.verdict_table([verdict.check('T0', 'identity', predicted=1.0, observed=1.0 + 1 / N,\n"
+            "                                    tolerance=0.5, N=N, detectable=0.6)])\n"
             + extra
         ),
     ]

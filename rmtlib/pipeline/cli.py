@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
-    from ..verdict import read_verdicts
+    from ..verdict import read_verdicts, summary_line
     from . import runner
     from .parameters import (
         ParameterError,
@@ -123,6 +123,8 @@ def _run(args) -> int:
         nb = runner.execute(notebook, parameters, output, profile=args.profile, figures_dir=figures)
     for verdict in read_verdicts(nb):
         print(verdict.to_text())
+    if verdicts:
+        print(summary_line(verdicts, verdicts[-1].runtime_s))
     record = nb.metadata["rmtlib"]
     print(
         f"executed notebook: {output}\nfigures: {output_dir / 'figures'} ({len(record['figures'])} files)\n"

@@ -138,7 +138,7 @@ def test_every_statistic_returns_the_keyword_arguments_of_check():
         statistics.count_test(3, 3),
     ]
     for spec in specs:
-        verdict = check("T0", "a statistic", N=1, display=False, **spec)
+        verdict = check("T0", "a statistic", N=1, **spec)
         assert (
             isinstance(spec, statistics.VerdictSpec)
             and spec.passed == statistics.passed(spec) == verdict.passed

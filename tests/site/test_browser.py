@@ -2,8 +2,11 @@
 
 Chromium is the Debian package (``/usr/bin/chromium``, installed by ``make test``
 when missing), driven by Playwright; no browser is ever downloaded. Every request
-that does not go to the local server is blocked and reported. Full-page
-screenshots of the chapters go to ``_build/screenshots/``.
+that does not go to the local server is blocked and reported. Every page is loaded
+once at a desktop's width (1280 px) and once at a phone's (400 px); the checks of
+``reader_checks.py`` run on each load. Full-page screenshots of every page at both
+widths, and a contact sheet of them all (``contact_sheet.png``), go to
+``_build/screenshots/``.
 """
 
 from __future__ import annotations
@@ -15,16 +18,16 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from reader_checks import (
+    BROKEN_TOKENS_JS,
+    CLEAN_TEXT_JS,
+    FIGURES_JS,
+    RAW_SYNTAX,
+    contact_sheet,
+    desktop_menu_problems,
+    illegible_figures,
+    phone_navigation_problems,
+)
 
 # Text of the page a reader can see: text nodes outside code, scripts and typeset math,
 # whose element is rendered.
@@ -91,24 +94,8 @@ def server(site):
     httpd.shutdown()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
-        )
-        yield chromium
-        chromium.close()
-
-
-def _screenshot(page, page_path: str, shots: Path, suffix: str = "") -> Path | None:
-    """Full-page screenshot of a chapter or the introduction into ``shots``; None for other pages."""
-    if not (page_path.startswith("notebooks/") or page_path == "book/intro.html"):
-        return None
+def _screenshot(page, page_path: str, shots: Path, suffix: str = "") -> Path:
+    """Full-page screenshot of ``page_path`` into ``shots``."""
     target = shots / (page_path.removesuffix(".html").replace("/", "__") + suffix + ".png")
     page.screenshot(path=str(target), full_page=True)
     return target
@@ -142,11 +129,21 @@ def pages_seen(site, toc_pages, project_root, server, browser):
         record["text"] = page.evaluate(VISIBLE_TEXT_JS)
         record["sidebar"] = page.evaluate(SIDEBAR_JS)
         record["overflow"] = page.evaluate(OVERFLOW_JS)
+        record.update(_what_a_reader_sees(page))
         record["screenshot"] = _screenshot(page, page_path, shots)
         seen[page_path] = record
         page.close()
     context.close()
     return seen
+
+
+def _what_a_reader_sees(page) -> dict:
+    """The reader checks' findings on a loaded page (math typeset, images loaded)."""
+    return {
+        "raw": page.evaluate(CLEAN_TEXT_JS, list(RAW_SYNTAX)),
+        "broken": page.evaluate(BROKEN_TOKENS_JS),
+        "figures": page.evaluate(FIGURES_JS),
+    }
 
 
 def test_index_leads_to_the_introduction(server, browser):
@@ -223,7 +220,8 @@ def phone_pages_seen(toc_pages, project_root, server, browser):
         page.route("**/*", _local_only)
         page.goto(urljoin(server, page_path), wait_until="load")
         page.evaluate(LOAD_IMAGES_JS)
-        record = {"sideways": page.evaluate(PAGE_SCROLL_JS)}
+        page.evaluate(MATH_JS)
+        record = {"sideways": page.evaluate(PAGE_SCROLL_JS), **_what_a_reader_sees(page)}
         record["screenshot"] = _screenshot(page, page_path, shots, suffix="__phone")
         seen[page_path] = record
         page.close()
@@ -303,3 +301,80 @@ def test_status_page_fits_at_a_glance(server, browser, viewport):
     assert status["bars"] >= 8 and status["rows"] == 2 * status["bars"], status
     assert not wide, f"status page tables wider than the column at {viewport['width']} px: {wide}"
     assert sideways <= 1, f"the status page is {sideways} px wider than a {viewport['width']} px window"
+
+
+# --------------------------------------------------------------------------- what a reader sees, both widths
+
+
+@pytest.fixture(scope="module", params=["desktop", "phone"])
+def seen_at_width(request):
+    seen = "pages_seen" if request.param == "desktop" else "phone_pages_seen"
+    return request.param, request.getfixturevalue(seen)
+
+
+def test_rendered_text_is_clean(seen_at_width):
+    """No MathJax error, no leftover $, \\(, {cite}, {doc}, {glue or `` in the text a reader sees."""
+    width, seen = seen_at_width
+    found = {path: record["raw"] for path, record in seen.items() if record["raw"]}
+    assert not found, f"raw TeX or MyST syntax at {width} width: {found}"
+
+
+def test_no_word_or_number_broken_across_lines(seen_at_width):
+    """In table cells and headings, no token spans two lines (tables scroll instead)."""
+    width, seen = seen_at_width
+    found = {path: record["broken"][:5] for path, record in seen.items() if record["broken"]}
+    assert not found, f"words or numbers broken across lines at {width} width: {found}"
+
+
+def test_figure_text_is_legible(seen_at_width, site, server):
+    """House-style text >= 9 CSS px at 1280 px; at 400 px either that or a link to the full-size image."""
+    width, seen = seen_at_width
+    found = {}
+    for path, record in seen.items():
+        small = illegible_figures(record["figures"], site, server, phone=width == "phone")
+        if small:
+            found[path] = small
+    assert not found, f"illegible figure text at {width} width: {found}"
+    assert sum(len(r["figures"]) for r in seen.values()) >= 20
+
+
+def test_contact_sheet_of_every_page(pages_seen, phone_pages_seen, project_root):
+    shots = [record["screenshot"] for seen in (pages_seen, phone_pages_seen) for record in seen.values()]
+    sheet = contact_sheet(shots, project_root / "_build" / "screenshots" / "contact_sheet.png",
+                          columns=len(pages_seen))
+    assert sheet.stat().st_size > 50_000 and len(shots) == 2 * len(pages_seen)
+
+
+def test_navigation_works_on_a_phone(server, browser, chapter_pages):
+    """At 400 px the menu button shows the chapter list, whose links navigate; contents shows the sections."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+    page.route("**/*", _local_only)
+    page.goto(urljoin(server, chapter_pages[0]), wait_until="load")
+    problems = phone_navigation_problems(page)
+    context.close()
+    assert not problems, problems
+
+
+def test_menu_button_collapses_the_sidebar_on_a_desktop(server, browser, chapter_pages):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.route("**/*", _local_only)
+    page.goto(urljoin(server, chapter_pages[0]), wait_until="load")
+    problems = desktop_menu_problems(page)
+    context.close()
+    assert not problems, problems
+
+
+def test_search_snippets_show_no_raw_tex(server, browser):
+    """The search page's snippets leave out math and code instead of showing their TeX source."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.route("**/*", _local_only)
+    page.goto(urljoin(server, "search.html?q=semicircle"), wait_until="load")
+    page.wait_for_selector("#search-results li p.context", timeout=20_000)
+    snippets = page.locator("#search-results li p.context").all_inner_texts()
+    context.close()
+    assert snippets
+    raw = [s[:80] for s in snippets if any(token in s for token in ("\\(", "\\[", "$$", "\\sigma", "\\frac"))]
+    assert not raw, f"search snippets with raw TeX: {raw}"

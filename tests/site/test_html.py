@@ -7,6 +7,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from reader_checks import missing_chapters, overweight_pages, uncompressed_player_frames
+
 REMOTE = re.compile(r"^(https?:)?//", re.IGNORECASE)
 
 
@@ -69,6 +71,8 @@ def test_every_chapter_figure_has_a_description(site, chapter_pages):
         for src in figures:
             alt = parsed.alts[src]
             assert re.match(r"Figure \d+\.\d+: \w.{20,}", alt), (page, src, alt)
+            tex = re.search(r"frac(?!tion)|sqrt|\\|\$|\{", alt)
+            assert not tex, f"{page}: TeX left in the alt text {alt!r}"
 
 
 def test_no_remote_script_or_link(site):
@@ -169,3 +173,28 @@ def test_the_environment_of_the_build_is_published(site, chapter_pages):
         source = site / "_sources" / "notebooks" / f"{name}.ipynb"
         record = json.loads(source.read_text())["metadata"]["rmtlib"]
         assert record["fingerprint"]["blas"] and record["fingerprint"]["parameters"] == record["parameters"]
+
+
+def test_page_weight_budget(site):
+    """No page over 1.5 MB of HTML; the explorable figures' frames are WebP, not PNG."""
+    assert not overweight_pages(site), overweight_pages(site)
+    png = {p.name: uncompressed_player_frames(p.read_text(encoding="utf-8")) for p in _all_pages(site)}
+    png = {name: count for name, count in png.items() if count}
+    assert not png, f"explorable figures with PNG frames: {png}"
+
+
+def test_every_chapter_appears_in_the_lists_of_chapters(site, chapter_pages):
+    """The introduction's list, the conventions' table and the status page name every chapter of the toc."""
+    assert not missing_chapters(site, chapter_pages), missing_chapters(site, chapter_pages)
+
+
+def test_every_page_has_the_build_footer_and_chapters_a_cite_box(site, toc_pages, chapter_pages):
+    footer = re.compile(
+        r'class="rmtlib-build">Built \d{4}-\d\d-\d\d with rmtlib [0-9.]+\S* from commit \w+\.<'
+    )
+    for page in toc_pages:
+        assert footer.search((site / page).read_text(encoding="utf-8")), f"{page}: no build footer"
+    for page in chapter_pages:
+        text = (site / page).read_text(encoding="utf-8")
+        boxes = text.count('class="admonition note rmtlib-cite"')
+        assert boxes == 1 and "arXiv" in text, f"{page}: {boxes} cite boxes"
