@@ -286,12 +286,11 @@ def test_the_extreme_accepted_aspect_ratios_give_marchenko_pastur(gamma):
     np.testing.assert_allclose(law.pdf(x), mp.pdf(x), rtol=1e-10)
 
 
-def test_the_rectangular_predictions_are_still_found_under_the_law_module():
+def test_the_rectangular_predictions_live_in_outliers_only():
     import rmtlib
     import rmtlib.information_plus_noise as ipn
     import rmtlib.outliers as outliers
 
     for name in ("rectangular_deterministic_equivalent", "predict_singular_outliers_over_bulk"):
-        assert getattr(ipn, name) is getattr(outliers, name) is getattr(rmtlib, name)
-    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
-        ipn.nothing  # noqa: B018
+        assert getattr(outliers, name) is getattr(rmtlib, name)
+        assert not hasattr(ipn, name)

@@ -167,7 +167,7 @@ def test_item18_compare_refuses_a_malformed_record_in_one_line(tmp_path, capsys,
     nb = _run_notebook(tmp_path / "run.ipynb", record, [_VERDICT])
     if edit:
         raw = nbformat.read(str(nb), as_version=4)
-        raw.cells[0].outputs[0].metadata[VERDICT_KEY].update(edit)
+        raw.cells[0].outputs[0].metadata[VERDICT_KEY][0].update(edit)  # the table's first record
         nbformat.write(raw, str(nb))
     code = main(["compare", str(nb), "--published", str(nb)])
     err = capsys.readouterr().err

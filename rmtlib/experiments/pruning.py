@@ -330,9 +330,8 @@ def pruning_rule_counts(
         "gavish_donoho_true_sigma": pruning.gavish_donoho_threshold(sv, (N, M), sigma=sigma),
         "equivalent_edge_oracle": first.edge,
     }
-    predicted = outliers.rectangular_deterministic_equivalent(np.r_[bulk, out_s], sigma, (N, M)).singular_values[
-        ::-1
-    ]
+    equivalent = outliers.rectangular_deterministic_equivalent(np.r_[bulk, out_s], sigma, (N, M))
+    predicted = equivalent.singular_values[::-1]
     result: dict[str, float] = {"r": float(r), "fitted_sigma": float(fitted)}
     for name, value in thresholds.items():
         for prefix, values in (("", sv), ("predicted_", predicted)):

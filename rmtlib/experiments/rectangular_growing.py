@@ -15,8 +15,7 @@ import functools
 import numpy as np
 import pandas as pd
 
-from .. import outliers as predictions
-from .. import samplers
+from .. import outliers, samplers
 from .._validation import check_choice, check_generator, check_int, check_real
 from ..samplers import power_law_bulk
 from .statistics import loglog_slope_interval, pooled_t_check, t_statistic
@@ -146,7 +145,7 @@ def rectangular_bulk(
     check_generator(rng)
     n = min(N, M)
     s = power_law_bulk(n, scale=scale, power=power)
-    predicted = predictions.rectangular_deterministic_equivalent(s, sigma, (N, M)).singular_values[::-1].copy()
+    predicted = outliers.rectangular_deterministic_equivalent(s, sigma, (N, M)).singular_values[::-1].copy()
     S = samplers.low_rank_signal(N, M, s, rng=rng)
     observed = np.array(
         [np.linalg.svd(S + _noise(N, M, sigma, factor, rng), compute_uv=False) for _ in range(n_draws)]
@@ -162,7 +161,7 @@ class RectangularGrowing:
     (:func:`~rmtlib.outliers.predict_singular_outliers_over_bulk`);
     ``equivalent``: the deterministic equivalent from all singular values of ``S``.
     ``overlap_left`` / ``overlap_right``: squared overlaps of the ``k`` top singular vectors of
-    ``W`` with those of ``S`` (empty unless asked for), and their first-order predictions.
+    ``W`` with those of ``S`` (empty unless asked for), and their first-order outliers.
     """
 
     N: int
@@ -187,10 +186,10 @@ def _predictions(N, M, alpha, family, sigma, s_low, spacing, s_high, scale, powe
         n, alpha=alpha, family=family, s_low=s_low, spacing=spacing, s_high=s_high
     )
     bulk = power_law_bulk(n - out.size, scale=scale, power=power)
-    first = predictions.predict_singular_outliers_over_bulk(out, bulk, sigma=sigma, shape=(N, M))
+    first = outliers.predict_singular_outliers_over_bulk(out, bulk, sigma=sigma, shape=(N, M))
     if not np.all(first.separated):
         raise ValueError(f"s_low = {s_low} is below the separation threshold {first.threshold:.4g}")
-    de = predictions.rectangular_deterministic_equivalent(np.r_[bulk, out], sigma, (N, M))
+    de = outliers.rectangular_deterministic_equivalent(np.r_[bulk, out], sigma, (N, M))
     return out, bulk, first, de.largest(out.size), de.support[-1][1] if len(de.support) == 1 else first.edge
 
 

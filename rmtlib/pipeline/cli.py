@@ -121,7 +121,8 @@ def _run(args) -> int:
         print(f"running {chapter} with {parameters} (profile {args.profile} + overrides)", file=sys.stderr)
         figures = output_dir / "figures"
         nb = runner.execute(notebook, parameters, output, profile=args.profile, figures_dir=figures)
-    for verdict in read_verdicts(nb):
+    verdicts = read_verdicts(nb)
+    for verdict in verdicts:
         print(verdict.to_text())
     if verdicts:
         print(summary_line(verdicts, verdicts[-1].runtime_s))

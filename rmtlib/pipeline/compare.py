@@ -83,21 +83,26 @@ def load_run(path) -> dict:
             if found is None:
                 continue
             where = f"{path}: a verdict of cell In [{cell.get('execution_count')}]"
-            if not isinstance(found, dict) or set(found) - fields:
-                extra = sorted(set(found) - fields) if isinstance(found, dict) else type(found).__name__
-                raise ValueError(f"{where} is not a verdict record ({shown(extra)})")
-            bad = [
-                n
-                for n in _NUMBERS
-                if isinstance(found.get(n), bool) or not isinstance(found.get(n), int | float)
-            ]
-            if bad:
-                raise ValueError(f"{where}: {bad[0]} must be a number, got {shown(found.get(bad[0]))}")
-            try:
-                verdicts.append(Verdict(**found))
-            except TypeError as exc:
-                raise ValueError(f"{where} is not a verdict record ({exc})") from None
+            records = found if isinstance(found, list) else [found]  # a verdict table, or one record
+            for one in records:
+                verdicts.append(_verdict_record(one, where, fields))
     return {"path": path, "record": record, "verdicts": verdicts}
+
+
+def _verdict_record(found, where: str, fields: set):
+    """One verdict record of an executed notebook, or a one-line refusal naming what is wrong with it."""
+    from ..verdict import Verdict
+
+    if not isinstance(found, dict) or set(found) - fields:
+        extra = sorted(set(found) - fields) if isinstance(found, dict) else type(found).__name__
+        raise ValueError(f"{where} is not a verdict record ({shown(extra)})")
+    bad = [n for n in _NUMBERS if isinstance(found.get(n), bool) or not isinstance(found.get(n), int | float)]
+    if bad:
+        raise ValueError(f"{where}: {bad[0]} must be a number, got {shown(found.get(bad[0]))}")
+    try:
+        return Verdict(**found)
+    except TypeError as exc:
+        raise ValueError(f"{where} is not a verdict record ({exc})") from None
 
 
 def default_published(chapter: str, root=".") -> Path:

@@ -196,7 +196,8 @@ def test_t1_power(t1_null):
     assert all_pass(semicircle.semicircle_verdicts(t1_null, sigma=1.0))
     assert not all_pass(semicircle.semicircle_verdicts(t1_null, sigma=np.sqrt(2.0)))  # 2 sigma^2 predicted
     for factor in ALTERNATIVES.values():
-        assert not all_pass(semicircle.semicircle_verdicts({"gaussian": goe_spectrum(1500, factor, 11)}, sigma=1.0))
+        wrong = {"gaussian": goe_spectrum(1500, factor, 11)}
+        assert not all_pass(semicircle.semicircle_verdicts(wrong, sigma=1.0))
     spec = semicircle.semicircle_verdicts(t1_null, sigma=1.0)[0]
     assert 0.02 < spec["detectable"] < 0.1
 

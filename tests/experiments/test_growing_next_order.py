@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import rmtlib
-from rmtlib import experiments
+from rmtlib.experiments import growing
 
 NU = rmtlib.Uniform(low=-1.0, high=1.0)
 SIGMA = 1.0
@@ -25,14 +25,14 @@ def _lowest(N: int, alpha: float):
 
     ``gap`` is the deterministic equivalent minus the first order minus ``delta``.
     """
-    thetas = experiments.outlier_design("interval", N, alpha=alpha)
+    thetas = growing.outlier_design("interval", N, alpha=alpha)
     s = rmtlib.samplers.spectrum_with_outliers(N, bulk=NU, outliers=thetas)
     equivalent = rmtlib.deterministic_equivalent(s, SIGMA).largest(thetas.size)[-1]
     prediction = rmtlib.predict_outliers(thetas[:1], NU, SIGMA)
     first, overlap = float(prediction.rho[0]), float(prediction.overlap[0])
-    delta = float(experiments.leave_one_out_shift(thetas, N, NU, SIGMA)[0])
+    delta = float(growing.leave_one_out_shift(thetas, N, NU, SIGMA)[0])
     G = float(-NU.stieltjes(thetas[:1] + 0j).real[0])
-    sd = float(np.sqrt(experiments.outlier_variance(overlap, G, N=N, sigma=SIGMA)))
+    sd = float(np.sqrt(growing.outlier_variance(overlap, G, N=N, sigma=SIGMA)))
     spacing = float(thetas[1] - thetas[0]) if thetas.size > 1 else np.inf
     return delta, equivalent - first - delta, sd, spacing
 
