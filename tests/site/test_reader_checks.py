@@ -168,13 +168,15 @@ def test_page_weight_check_finds_a_heavy_page_and_png_frames(tmp_path):
 def test_chapter_list_check_finds_a_forgotten_chapter(tmp_path):
     (tmp_path / "book").mkdir()
     links = '<a href="../notebooks/01_a.html">T1</a> <a href="../notebooks/08_b.html">T8</a>'
-    (tmp_path / "book" / "intro.html").write_text(links)
+    sidebar = '<nav><a href="../notebooks/08_b.html">T8</a></nav>'  # every page's sidebar links every chapter
+    listing = '<section id="what-each-chapter-shows">{}</section>'
+    (tmp_path / "book" / "intro.html").write_text(sidebar + listing.format(links))
     (tmp_path / "book" / "status.html").write_text(links)
     (tmp_path / "book" / "conventions.html").write_text("<td><p>T1 law</p></td><td><p>T8 law</p></td>")
     chapters = ["notebooks/01_a.html", "notebooks/08_b.html"]
     assert missing_chapters(tmp_path, chapters) == []
     (tmp_path / "book" / "conventions.html").write_text("<td><p>T1 law</p></td>")
-    (tmp_path / "book" / "intro.html").write_text(links.split(" <a")[0])
+    (tmp_path / "book" / "intro.html").write_text(sidebar + listing.format(links.split(" <a")[0]))
     assert missing_chapters(tmp_path, chapters) == [
         "the introduction's list of chapters misses 08_b.html",
         "the conventions' table of statements misses T8",
