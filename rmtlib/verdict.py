@@ -19,12 +19,22 @@ executed notebook for the reproduction status page.
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from html import escape
 
 from ._validation import check_real
 
-__all__ = ["Verdict", "VerdictError", "VERDICT_KEY", "check", "read_verdicts", "verdict_table"]
+__all__ = [
+    "Verdict",
+    "VerdictError",
+    "VERDICT_KEY",
+    "check",
+    "noise_variance_detectable",
+    "noise_variance_power",
+    "read_verdicts",
+    "verdict_table",
+]
 
 VERDICT_KEY = "rmtlib_verdict"
 _START = time.perf_counter()
@@ -41,6 +51,12 @@ class Verdict:
     ``detectable`` is the check's power stated as a number: the smallest relative error
     in the checked quantity that the check rejects with probability at least 0.9 (from
     the tolerance and the statistic's standard error); ``None`` where not stated.
+
+    ``noise_shift`` and ``standard_error`` state the check's power against a wrong noise
+    variance ``sigma^2 -> sigma^2 (1 + delta)``: ``observed - predicted`` moves by
+    ``noise_shift * delta`` (first order) and fluctuates with ``standard_error`` under the
+    model (0: a conservative step, see :meth:`noise_power`). ``None``: the statistic does not
+    move at first order (a count) or its power is not stated.
     """
 
     theorem: str
@@ -54,6 +70,46 @@ class Verdict:
     runtime_s: float
     note: str = ""
     detectable: float | None = None
+    noise_shift: float | None = None
+    standard_error: float | None = None
+
+    @property
+    def noise_sensitive(self) -> bool:
+        """Whether the check states a nonzero first-order response to the noise variance."""
+        return bool(self.noise_shift) and self.standard_error is not None
+
+    def noise_power(self, delta: float) -> float:
+        """Probability that this check fails when the noise variance is ``sigma^2 (1 + delta)``.
+
+        ``observed - predicted`` is taken Gaussian with mean ``noise_shift * delta`` and
+        standard deviation ``standard_error``; the check fails when its size exceeds the
+        tolerance (the finite-N bias allowance inside the tolerance is taken as spent on
+        nothing: the statistic's own bias is neglected). With ``standard_error`` 0 the power is
+        a step: 1 once ``|noise_shift * delta|`` exceeds the tolerance, else 0 (the conservative
+        form of a Kolmogorov check, whose shift is half the law's distance). 0 where not sensitive.
+        """
+        if not self.noise_sensitive:
+            return 0.0
+        shift = abs(self.noise_shift * delta)
+        if self.standard_error == 0:
+            return 1.0 if shift > self.tolerance else 0.0
+        se = self.standard_error
+        return float(_normal_cdf((shift - self.tolerance) / se) + _normal_cdf((-shift - self.tolerance) / se))
+
+    @property
+    def noise_detectable(self) -> float | None:
+        """The smallest ``delta > 0`` with :meth:`noise_power` at least 0.9 (either sign; the
+        first-order power is even in ``delta``); ``None`` where not sensitive."""
+        if not self.noise_sensitive:
+            return None
+        slope = abs(self.noise_shift)
+        if self.standard_error == 0:
+            return self.tolerance / slope
+        low, high = 0.0, (self.tolerance + 10.0 * self.standard_error) / slope
+        for _ in range(200):  # bisection on the increasing power, to machine precision
+            middle = 0.5 * (low + high)
+            low, high = (middle, high) if self.noise_power(middle) < 0.9 else (low, middle)
+        return high
 
     @property
     def margin(self) -> float:
@@ -64,6 +120,8 @@ class Verdict:
         """One line for the command line, e.g. ``[PASS] T1 KS distance: predicted 0, ...``."""
         status, relation = ("PASS", "within") if self.passed else ("FAIL", "beyond")
         power = f"; detects a relative error of {self.detectable:.2g}" if self.detectable is not None else ""
+        if self.noise_sensitive:
+            power += f", a noise-variance error of {self.noise_detectable:.2g}"
         note = f". {self.note}" if self.note else ""
         return (
             f"[{status}] {self.theorem} {self.quantity}: predicted {self.predicted:.6g}, "
@@ -84,6 +142,8 @@ def check(
     seeds: int = 1,
     note: str = "",
     detectable: float | None = None,
+    noise_shift: float | None = None,
+    standard_error: float | None = None,
 ) -> Verdict:
     """Record one comparison and return it; :func:`verdict_table` shows and enforces it.
 
@@ -101,6 +161,10 @@ def check(
     tolerance = check_real(tolerance, "tolerance", positive=True)
     if detectable is not None:
         detectable = check_real(detectable, "detectable", positive=True)
+    if noise_shift is not None:
+        noise_shift = check_real(noise_shift, "noise_shift")
+    if standard_error is not None:
+        standard_error = check_real(standard_error, "standard_error", nonnegative=True)
     return Verdict(
         theorem=str(theorem),
         quantity=str(quantity),
@@ -113,7 +177,40 @@ def check(
         runtime_s=round(time.perf_counter() - _START, 2),
         note=str(note),
         detectable=detectable,
+        noise_shift=noise_shift,
+        standard_error=standard_error,
     )
+
+
+def _normal_cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def noise_variance_power(verdicts, delta: float) -> float:
+    """A lower bound on the probability that at least one of ``verdicts`` fails when the noise
+    variance is ``sigma^2 (1 + delta)``: the largest single-verdict :meth:`Verdict.noise_power`.
+
+    The verdicts of a chapter share their data (a pooled location error and its chi-square
+    come from the same outliers), so the chance that one of them fails is at least that of
+    each, whatever their dependence; the product rule for independent checks would overstate it.
+
+    Examples
+    --------
+    >>> v = check("T", "q", predicted=0.0, observed=0.0, tolerance=3.29, N=10,
+    ...           noise_shift=100.0, standard_error=1.0)
+    >>> round(noise_variance_power([v], 0.0458), 2)
+    0.9
+    """
+    delta = check_real(delta, "delta")
+    return max((v.noise_power(delta) for v in verdicts), default=0.0)
+
+
+def noise_variance_detectable(verdicts) -> float | None:
+    """The chapter's power against a wrong noise variance: the smallest ``delta > 0`` at which
+    :func:`noise_variance_power` reaches 0.9 for ``+delta`` and ``-delta`` (the smallest
+    :attr:`Verdict.noise_detectable`); ``None`` where no verdict is sensitive."""
+    found = [v.noise_detectable for v in verdicts if v.noise_sensitive]
+    return min(found) if found else None
 
 
 def _number(value: float) -> str:
@@ -124,6 +221,17 @@ def summary_line(verdicts, runtime_s: float) -> str:
     """``"8 of 8 verdicts passed (chapter runtime 12.3 s)"``."""
     passed = sum(v.passed for v in verdicts)
     return f"{passed} of {len(verdicts)} verdicts passed (chapter runtime {runtime_s:.1f} s)"
+
+
+def noise_line(verdicts) -> str:
+    """``"Together the verdicts reject a noise-variance error of 4.6% (either sign) ..."``."""
+    delta = noise_variance_detectable(verdicts)
+    if delta is None:
+        return "No verdict of this chapter states its power against an error in the noise variance."
+    return (
+        f"Together the verdicts reject an error of {100 * delta:.2g}% in the noise variance "
+        "(either sign) with probability at least 0.9 (first order; the best single verdict)."
+    )
 
 
 _HEAD = ("quantity", "predicted", "observed", "tolerance", "margin |diff| / tolerance", "detects", "result")
@@ -173,7 +281,8 @@ def verdict_html(verdicts, runtime_s: float) -> str:
     )
     return (
         "<div class='rmtlib-verdicts-wrap'>"
-        f"<p class='rmtlib-verdict-summary'><b>{escape(summary_line(verdicts, runtime_s))}</b></p>"
+        f"<p class='rmtlib-verdict-summary'><b>{escape(summary_line(verdicts, runtime_s))}</b> "
+        f"{escape(noise_line(verdicts))}</p>"
         f"<table class='rmtlib-verdicts'><thead><tr>{head}</tr></thead><tbody>\n{rows}\n</tbody></table>"
         f"{unstated}</div>"
     )
@@ -198,7 +307,7 @@ def verdict_table(verdicts) -> None:
         raise TypeError("verdicts must be a non-empty list of Verdict (the results of check)")
     runtime_s = round(time.perf_counter() - _START, 2)
     verdicts = [dataclasses.replace(v, runtime_s=runtime_s) for v in verdicts]
-    text = "\n".join([*(v.to_text() for v in verdicts), summary_line(verdicts, runtime_s)])
+    text = "\n".join([*(v.to_text() for v in verdicts), noise_line(verdicts), summary_line(verdicts, runtime_s)])
     display(
         {"text/plain": text, "text/html": verdict_html(verdicts, runtime_s)},
         metadata={VERDICT_KEY: [dataclasses.asdict(v) for v in verdicts]},

@@ -136,10 +136,14 @@ def full_rank_verdicts(results: dict, *, N: int, sigma: float) -> list[dict]:
     :func:`outlier_fluctuation_variance`), its chi-square (the spread), and the mean
     overlap error against ``1 - sigma^2 int dnu/(theta - x)^2`` (Student t, finite-N bias
     allowance ``20 sqrt(1 - o)/N``).
+
+    Power against a noise variance ``sigma^2 (1 + delta)`` (``noise_shift``, exact in ``delta``
+    while the outliers stay separated): the locations move by ``(rho - theta) delta``, the
+    overlaps by ``(o - 1) delta``; the counts and the chi-square state none.
     """
     N = check_int(N, "N", minimum=2)
     sigma = check_real(sigma, "sigma", positive=True)
-    out, errors, sds, rhos, overlap_errors, overlaps = [], [], [], [], [], []
+    out, errors, sds, rhos, thetas, overlap_errors, overlaps = [], [], [], [], [], [], []
     matrices = 0
     for name, res_list in results.items():
         for k, res in enumerate(res_list):
@@ -157,15 +161,20 @@ def full_rank_verdicts(results: dict, *, N: int, sigma: float) -> list[dict]:
             errors.extend(res.observed[counted] - res.rho[counted])
             sds.extend(np.sqrt(outlier_fluctuation_variance(res.overlap_predicted[counted], sigma=sigma) / N))
             rhos.extend(res.rho[counted])
+            thetas.extend(res.thetas[counted])
             overlap_errors.extend(res.overlap_observed[counted] - res.overlap_predicted[counted])
             overlaps.extend(res.overlap_predicted[counted])
     errors, sds, overlaps = np.array(errors), np.array(sds), np.array(overlaps)
+    # Noise variance sigma^2 (1 + delta): rho = theta + sigma^2 (1 + delta) int dnu/(theta - x) and
+    # o = 1 - sigma^2 (1 + delta) int dnu/(theta - x)^2 move by (rho - theta) delta and (o - 1) delta.
+    location_shift = float(np.sum((np.array(rhos) - np.array(thetas)) / sds) / np.sqrt(errors.size))
     common = {"theorem": "T4", "N": N, "seeds": matrices}
     out.append(
         {
             **common,
             "quantity": f"pooled standardized outlier location error ({errors.size} outliers)",
             **pooled_z_test(errors, sds, scale=np.array(rhos)),
+            "noise_shift": location_shift,
         }
     )
     out.append(
@@ -178,6 +187,7 @@ def full_rank_verdicts(results: dict, *, N: int, sigma: float) -> list[dict]:
     bias = float(np.mean(_T4_OVERLAP_BIAS * np.sqrt(1.0 - overlaps)) / N)
     spec = mean_test(overlap_errors, predicted=0.0, bias=bias, scale=float(np.mean(overlaps)))
     spec["seeds"] = matrices
+    spec["noise_shift"] = float(np.mean(overlaps - 1.0))
     out.append(
         {**common, "quantity": "mean squared-overlap error, 1 - sigma^2 int dnu/(theta - x)^2", **spec}
     )

@@ -214,6 +214,7 @@ def monte_carlo_point(
         "N": N,
         "kappa": kappa,
         "gamma": np.nan if gamma is None else float(gamma),
+        "sigma": sigma,
         "strength": strength,
         "r": r,
         "threshold": threshold,
@@ -303,12 +304,43 @@ def edge_rule_fraction(*, kappa: float, strengths, sigma: float = 1.0, gamma: fl
     return np.array(out)
 
 
+_NOISE_STEP = 1e-4  # relative step in sigma^2 of the symmetric finite differences
+
+
+def _edge_noise_slopes(point: dict) -> dict:
+    """``d/d delta`` of the point's predicted edges (``bulk_edge``, ``group_edge``, ``top_edge``) at
+    the noise variance ``sigma^2 (1 + delta)``, ``delta = 0``, by a symmetric finite difference of
+    :func:`group_law_support` (the point lies far enough from the threshold that the number of
+    components is the same on both sides)."""
+    gamma = None if np.isnan(point["gamma"]) else point["gamma"]
+    sigma = point["sigma"]
+    ends = []
+    for h in (_NOISE_STEP, -_NOISE_STEP):
+        support = group_law_support(
+            kappa=point["kappa"], strength=point["strength"], sigma=sigma * np.sqrt(1 + h), gamma=gamma
+        )
+        if (len(support) >= 2) != point["separated"]:
+            raise ValueError("the point lies too close to the threshold for a finite difference in sigma^2")
+        ends.append(
+            {
+                "top_edge": support[-1][1],
+                "bulk_edge": support[-2][1] if point["separated"] else np.nan,
+                "group_edge": support[-1][0] if point["separated"] else np.nan,
+            }
+        )
+    up, down = ends
+    return {key: (up[key] - down[key]) / (2 * _NOISE_STEP) for key in up}
+
+
 def _edge_specs(points, model: str) -> list[VerdictSpec]:
     """Edge verdicts: the values next to the predicted gap and the top, against the law's edges.
 
     The standard deviation is pooled over every edge value of the model's points (one per seed);
     the bias allowance is twice it, for the finite-``N`` shift of an edge (of the order of its
     Tracy-Widom mean, about one standard deviation).
+
+    ``noise_shift``: the derivative of the law's edge in ``delta`` at the noise variance
+    ``sigma^2 (1 + delta)`` (:func:`_edge_noise_slopes`).
     """
     groups = []
     for p in points:
@@ -327,9 +359,13 @@ def _edge_specs(points, model: str) -> list[VerdictSpec]:
         "above": ("bottom of the group", "group_edge"),
     }
     specs = []
+    slopes = {}
     for p, key, v in groups:
         label, edge = names[key]
         spec = mean_test(v, predicted=p[edge], sd=sd, bias=2 * sd)
+        if id(p) not in slopes:
+            slopes[id(p)] = _edge_noise_slopes(p)
+        spec["noise_shift"] = slopes[id(p)][edge]
         side = "above" if p["separated"] else "below"
         spec.update(
             theorem="T9",

@@ -143,6 +143,10 @@ def rectangular_verdicts(
     overlaps against Benaych-Georges-Nadakuditi by the mean error over the cells
     ``(gamma, s)`` with ``s >= far`` times the threshold (Welch t over cells,
     finite-N allowance ``2/N``).
+
+    Power against a noise variance ``sigma^2 (1 + delta)``: each BGN check's ``noise_shift`` is
+    the mean over its cells of the prediction's derivative in ``delta`` (:func:`_noise_slope`);
+    a Kolmogorov check states it through :func:`~rmtlib.experiments.statistics.ks_verdict`.
     """
     N = check_int(N, "N", minimum=2)
     sigma = check_real(sigma, "sigma", positive=True)
@@ -170,12 +174,14 @@ def rectangular_verdicts(
         "overlap_right": ("overlap_right", "overlap_right"),
     }
     for quantity, (column, field) in columns.items():
-        cells, scale = [], []
+        cells, scale, slopes = [], [], []
         for (gamma, s), part in groups:
             predicted = float(getattr(predict_singular_outliers([s], gamma=gamma, sigma=sigma), field)[0])
             cells.append(part[column].to_numpy(dtype=float) - predicted)
             scale.append(abs(predicted))
+            slopes.append(_noise_slope(s, gamma=gamma, sigma=sigma, field=field))
         spec = cell_mean_test(cells, scale=float(np.mean(scale)), bias=_T6_BIAS / N)
+        spec["noise_shift"] = float(np.mean(slopes))  # the statistic is the mean of the cell means
         out.append(
             {
                 "theorem": "T6",
@@ -185,6 +191,19 @@ def rectangular_verdicts(
             }
         )
     return out
+
+
+_NOISE_STEP = 1e-4  # relative step in sigma^2 of the symmetric finite differences
+
+
+def _noise_slope(s: float, *, gamma: float, sigma: float, field: str) -> float:
+    """``d/d delta`` of a BGN prediction at noise variance ``sigma^2 (1 + delta)``, ``delta = 0``
+    (symmetric finite difference; the spike must lie above the threshold on both sides)."""
+    up, down = (
+        float(getattr(predict_singular_outliers([s], gamma=gamma, sigma=sigma * np.sqrt(1 + h)), field)[0])
+        for h in (_NOISE_STEP, -_NOISE_STEP)
+    )
+    return (up - down) / (2 * _NOISE_STEP)
 
 
 def mp_bulk(

@@ -2,7 +2,9 @@
 
 Every test here returns the keyword arguments of :func:`rmtlib.verdict.check` for one verdict
 (a :class:`VerdictSpec`: ``predicted``, ``observed``, ``tolerance``, ``detectable``, ``seeds``,
-``note``), so a chapter's ``<subject>_verdicts`` function builds its verdicts from them and the
+``note``, and, where the test knows it, ``standard_error``: the statistic's standard deviation under
+the model, from which a chapter's verdict function states its power against a wrong noise variance
+with ``noise_shift``), so a chapter's ``<subject>_verdicts`` function builds its verdicts from them and the
 chapter only displays them. Each test rejects a correct model with probability at most
 :data:`LEVEL` (exactly, or up to a stated finite-N bias allowance), and ``detectable`` is the
 smallest relative error in the checked quantity that it rejects with probability at least 0.9.
@@ -171,6 +173,7 @@ def mean_test(
             "tolerance": tolerance,
             "seeds": n,
             "detectable": (tolerance + bias + margin * se) / scale if scale > 0 else None,
+            "standard_error": se,
             "note": f"mean of {n} draws, {how}, level {level:g}"
             + (f", bias allowance {bias:.2g}" if bias else ""),
         }
@@ -316,6 +319,7 @@ def pooled_z_test(errors, sd, *, scale=None, bias: float = 0.0, level: float = L
             "observed": float(np.sum(errors / sd) / np.sqrt(k)),
             "tolerance": tolerance,
             "detectable": detectable,
+            "standard_error": 1.0,
             "note": f"sum of {k} standardized errors / sqrt({k}), Gaussian, level {level:g}"
             + (f", bias allowance {bias:.2g}" if bias else ""),
         }
@@ -393,6 +397,7 @@ def cell_mean_test(cells, *, scale: float, bias: float = 0.0, level: float = LEV
             "tolerance": tolerance,
             "seeds": draws,
             "detectable": (tolerance + bias + float(stats.t.isf(0.1, dof)) * se) / scale,
+            "standard_error": se,
             "note": f"mean error over {C} cells, {draws} draws; Student t, {dof:.1f} Welch dof, "
             f"level {level:g}" + (f", bias allowance {bias:.2g}" if bias else ""),
         }
@@ -814,6 +819,8 @@ def ks_verdict(sample, law, perturbed, *, n: int | None = None) -> dict:
     1.1 and by 0.9. The check rejects a law at distance ``D >= 2 tolerance`` from the truth
     whenever the correct law passes (triangle inequality), so ``detectable`` is the relative
     error in ``sigma^2`` that moves the law by ``2 tolerance`` (linear in the 10% change).
+    ``noise_shift`` (half the distance per unit relative error) with ``standard_error`` 0 states
+    the same figure for :func:`rmtlib.verdict.noise_variance_detectable`.
     """
     sample = np.sort(np.asarray(sample, dtype=float))
     n = sample.size if n is None else check_int(n, "n", minimum=2)
@@ -828,6 +835,10 @@ def ks_verdict(sample, law, perturbed, *, n: int | None = None) -> dict:
         "tolerance": tolerance,
         "detectable": KS_PERTURBATION * 2 * tolerance / reach,
         "seeds": 1,
+        # conservative step: under sigma^2 (1 + delta) the distance is at least D(delta) - tolerance
+        # (the sample's own distance to the true law passes), D linear in delta: half of it per unit
+        "noise_shift": reach / (2 * KS_PERTURBATION),
+        "standard_error": 0.0,
         "note": f"tolerance 2 (sqrt 2/pi) log n / n + 2/n, n = {n}; detectable: relative error in sigma^2",
     }
 

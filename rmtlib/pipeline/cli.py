@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args) -> int:
-    from ..verdict import read_verdicts, summary_line
+    from ..verdict import noise_line, read_verdicts, summary_line
     from . import runner
     from .parameters import (
         ParameterError,
@@ -126,6 +126,7 @@ def _run(args) -> int:
         print(verdict.to_text())
     if verdicts:
         print(summary_line(verdicts, verdicts[-1].runtime_s))
+        print(noise_line(verdicts))
     record = nb.metadata["rmtlib"]
     print(
         f"executed notebook: {output}\nfigures: {output_dir / 'figures'} ({len(record['figures'])} files)\n"
