@@ -76,10 +76,11 @@ def test_staging_tree_has_generated_pages(project):
     staging = project / "_build" / "source"
     status = (staging / "book" / "status.md").read_text()
     summary, verdicts = status.split("## Verdicts")
-    assert "| chapter | verdicts passed | runtime (s) |" in summary
-    # chapters named by their title; the runtime is the one of the chapter's verdict table
-    assert re.search(r"\| \[Tiny chapter\]\(\.\./notebooks/01_tiny\.ipynb\) \| 1 / 1 \| \d+\.\d \|", summary)
-    assert "| **all chapters** | **1 / 1** | |" in summary
+    assert "| chapter | verdicts passed | noise-variance error rejected | runtime (s) |" in summary
+    # chapters named by their title; the runtime is the one of the chapter's verdict table; the
+    # tiny chapter's verdict states no power against the noise variance
+    assert re.search(r"\| \[Tiny chapter\]\(\.\./notebooks/01_tiny\.ipynb\) \| 1 / 1 \| — \| \d+\.\d \|", summary)
+    assert "| **all chapters** | **1 / 1** | | |" in summary
     assert "### [Tiny chapter](../notebooks/01_tiny.ipynb)" in verdicts
     # one verdict: its quantity across the table, then predicted, observed, tolerance, power, margin
     assert "<b>T0</b> identity <small>(N = 20, seeds = 1)</small></td></tr>" in verdicts

@@ -291,7 +291,7 @@ def _status_page(executed: dict, profile: str) -> str:
     """
     from html import escape
 
-    from ..verdict import read_verdicts
+    from ..verdict import noise_line, noise_variance_detectable, read_verdicts
 
     summary, sections, totals = [], [], [0, 0]
     for notebook, nb in executed.items():
@@ -303,8 +303,10 @@ def _status_page(executed: dict, profile: str) -> str:
         totals[0] += passed
         totals[1] += len(verdicts)
         title = _md_cell(chapter_title(nb, chapter))
+        noise = noise_variance_detectable(verdicts)
         summary.append(
             f"| [{title}](../{NOTEBOOKS_DIR}/{chapter}.ipynb) | {passed} / {len(verdicts)} "
+            f"| {'—' if noise is None else f'{100 * noise:.2g}%'} "
             f"| {'—' if runtime is None else f'{runtime:.1f}'} |"
         )
         if not verdicts:
@@ -316,14 +318,16 @@ def _status_page(executed: dict, profile: str) -> str:
                 f"{escape(v.quantity)} <small>(N = {v.N}, seeds = {v.seeds})</small>"
                 f"{'' if v.passed else ' <b>FAIL</b>'}</td></tr>\n"
                 f"<tr><td>{_significant(v.predicted)}</td><td>{_significant(v.observed)}</td>"
-                f"<td>{_significant(v.tolerance)}</td><td>{_significant(v.detectable, 2)}</td>"
+                f"<td>{_significant(v.tolerance)}</td><td>{_significant(v.detectable, 2)}"
+                f"{'' if not v.noise_sensitive else f'<br><small>σ²: {_significant(v.noise_detectable, 2)}</small>'}</td>"
                 f"<td>{_margin_bar(v)}</td></tr>\n"
             )
-        heading = f"### [{title}](../{NOTEBOOKS_DIR}/{chapter}.ipynb)\n\n"
+        heading = f"### [{title}](../{NOTEBOOKS_DIR}/{chapter}.ipynb)\n\n{noise_line(verdicts)}\n\n"
         sections.append(heading + _STATUS_HEAD + "".join(rows) + "</tbody></table>\n")
     table = (
-        "| chapter | verdicts passed | runtime (s) |\n|---|---|---|\n" + "\n".join(summary)
-        + f"\n| **all chapters** | **{totals[0]} / {totals[1]}** | |"
+        "| chapter | verdicts passed | noise-variance error rejected | runtime (s) |\n|---|---|---|---|\n"
+        + "\n".join(summary)
+        + f"\n| **all chapters** | **{totals[0]} / {totals[1]}** | | |"
         if summary
         else "No chapter in this build."
     )
@@ -333,11 +337,19 @@ def _status_page(executed: dict, profile: str) -> str:
         "tolerance derived from the known fluctuation scale. A verdict outside its tolerance stops "
         "the build, so a published page only shows passing verdicts. These tables are generated from "
         f"the executed notebooks of this build (profile `{profile}`); runtime is the time from the "
-        "chapter's start to its verdict.\n\n" + table + "\n\n## Verdicts\n\n"
+        "chapter's start to its verdict. *Noise-variance error rejected* is the chapter's power "
+        "against a wrong model: the smallest relative error delta in the noise variance "
+        "(sigma² → sigma² (1 + delta), either sign) that the chapter's verdicts together reject with "
+        "probability at least 0.9, to first order in delta; it is the figure of the chapter's most "
+        "sensitive verdict, a lower bound on the power of all of them together whatever their "
+        "dependence (this book's computation); — where no verdict states one (T7's verdicts compare "
+        "methods on trained networks and do not predict the noise variance).\n\n" + table + "\n\n## Verdicts\n\n"
         "One entry per verdict: the quantity checked (matrix size N, number of matrices), then the "
         "prediction, the simulated value, the tolerance, what the check detects and its margin. "
         "*Detects* is the check's power: the smallest relative error in the checked quantity that it "
-        "rejects with probability at least 0.9; — where the check states no power (exact counts, "
+        "rejects with probability at least 0.9, and below it (σ²) the relative error in the noise "
+        "variance that the check alone rejects with probability at least 0.9; — where the check states "
+        "no power (exact counts, "
         "and the tolerances of T7 set by the seed-to-seed spread: the chapter explains each). The "
         "*margin* is |observed − predicted| / tolerance, drawn as a bar that fills at the tolerance: "
         "blue below 0.5 (passed easily), orange from 0.5 to 1 (came close to failing), vermilion above "
