@@ -140,3 +140,43 @@ def test_every_chapter_ends_with_its_verdict_table(chapter):
     nb = nbformat.read(str(ROOT / "notebooks" / f"{chapter}.ipynb"), as_version=4)
     last = [cell for cell in nb.cells if cell.cell_type == "code"][-1].source
     assert "check(" in last and last.rstrip().endswith("verdict_table(verdicts)"), last[-200:]
+
+
+def test_noise_variance_power_against_a_hand_computation():
+    from scipy import optimize, stats
+
+    from rmtlib.verdict import noise_variance_detectable, noise_variance_power
+
+    gaussian = check("T0", "pooled z", predicted=0.0, observed=0.3, tolerance=3.29, N=10,
+                     noise_shift=-100.0, standard_error=1.0)
+    step = check("T0", "KS", predicted=0.0, observed=0.01, tolerance=0.02, N=10,
+                 noise_shift=0.5, standard_error=0.0)
+    blind = check("T0", "count", predicted=3.0, observed=3.0, tolerance=0.5, N=10)
+    # Gaussian: P(|N(-100 delta, 1)| > 3.29), both tails
+    hand = float(stats.norm.sf(3.29 - 4.0) + stats.norm.cdf(-3.29 - 4.0))
+    assert gaussian.noise_power(0.04) == pytest.approx(hand, rel=1e-12)
+    assert gaussian.noise_power(-0.04) == pytest.approx(hand, rel=1e-12)
+    root = optimize.brentq(lambda d: stats.norm.sf(3.29 - 100 * d) + stats.norm.cdf(-3.29 - 100 * d) - 0.9, 0, 1)
+    assert gaussian.noise_detectable == pytest.approx(root, rel=1e-9)
+    assert root == pytest.approx((3.29 + 1.2816) / 100, rel=1e-3)  # the other tail is negligible
+    # the step: 0.5 |delta| > 0.02 from delta = 0.04 on
+    assert step.noise_power(0.039) == 0.0 and step.noise_power(-0.041) == 1.0
+    assert step.noise_detectable == pytest.approx(0.04)
+    assert blind.noise_power(0.5) == 0.0 and blind.noise_detectable is None
+    # together: the best single verdict (a lower bound on P(at least one fails))
+    assert noise_variance_power([gaussian, step, blind], 0.03) == pytest.approx(gaussian.noise_power(0.03))
+    assert noise_variance_power([gaussian, step, blind], 0.041) == 1.0
+    assert noise_variance_detectable([gaussian, step, blind]) == pytest.approx(0.04)
+    assert noise_variance_detectable([gaussian, blind]) == pytest.approx(root, rel=1e-9)
+    assert noise_variance_detectable([blind]) is None
+
+
+def test_noise_power_fields_are_checked_and_shown():
+    with pytest.raises(ValueError, match="standard_error"):
+        check("T0", "x", predicted=0.0, observed=0.0, tolerance=1.0, N=10, noise_shift=1.0, standard_error=-1.0)
+    with pytest.raises(ValueError, match="noise_shift"):
+        check("T0", "x", predicted=0.0, observed=0.0, tolerance=1.0, N=10, noise_shift=float("nan"))
+    v = check("T0", "x", predicted=0.0, observed=0.0, tolerance=1.0, N=10, noise_shift=10.0, standard_error=0.0)
+    assert "a noise-variance error of 0.1" in v.to_text()
+    html = verdict_html([v], 1.0)
+    assert "reject an error of 10% in the noise variance" in html

@@ -167,7 +167,7 @@ def full_rank_verdicts(results: dict, *, N: int, sigma: float) -> list[dict]:
     errors, sds, overlaps = np.array(errors), np.array(sds), np.array(overlaps)
     # Noise variance sigma^2 (1 + delta): rho = theta + sigma^2 (1 + delta) int dnu/(theta - x) and
     # o = 1 - sigma^2 (1 + delta) int dnu/(theta - x)^2 move by (rho - theta) delta and (o - 1) delta.
-    location_shift = float(np.sum((np.array(rhos) - np.array(thetas)) / sds) / np.sqrt(errors.size))
+    location_shift = float(np.sum((np.array(rhos) - np.array(thetas)) / sds) / np.sqrt(max(errors.size, 1)))
     common = {"theorem": "T4", "N": N, "seeds": matrices}
     out.append(
         {
