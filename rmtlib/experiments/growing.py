@@ -461,9 +461,13 @@ FLUCTUATION_MODELS = {
 _FLUCTUATION_DESIGN = {"family": "crowded", "beta": 0.0, "spacing": 1.0, "n_crowded": 4, "theta_center": 3.5}
 
 
-def _verdict(quantity: str, test: VerdictSpec, N: int, seeds: int, note: str) -> VerdictSpec:
+def _verdict(
+    quantity: str, test: VerdictSpec, N: int, seeds: int, note: str, noise_shift: float | None = None
+) -> VerdictSpec:
     """The keyword arguments of :func:`rmtlib.verdict.check` for one T5 verdict: the test's numbers
-    and what it is about (``seeds`` counts matrices)."""
+    and what it is about (``seeds`` counts matrices); with ``noise_shift`` (the statistic's change
+    per unit relative error in the noise variance) also the test's standard error."""
+    power = {} if noise_shift is None else {"noise_shift": noise_shift, "standard_error": test["standard_error"]}
     return VerdictSpec(
         theorem="T5",
         quantity=quantity,
@@ -471,6 +475,7 @@ def _verdict(quantity: str, test: VerdictSpec, N: int, seeds: int, note: str) ->
         seeds=seeds,
         note=note,
         **{k: test[k] for k in ("predicted", "observed", "tolerance", "detectable")},
+        **power,
     )
 
 
@@ -533,10 +538,12 @@ def t5_study(
 
 
 def _location(rows, predictor: str, quantity: str, note: str, level: float) -> VerdictSpec:
+    """Mean standardized location error; a noise variance ``sigma^2 (1 + delta)`` moves it by
+    ``effect delta`` (``effect``: the mean of ``(H_sigma(theta_j) - theta_j)/sd_j``, first order)."""
     n = int(rows["r"].sum())
     effect = float(rows["displacement_sum"].sum()) / n
     test = standardized_mean_test(float(rows[f"z_sum_{predictor}"].sum()), n, effect=abs(effect), level=level)
-    return _verdict(quantity, test, int(rows["N"].max()), len(rows), note)
+    return _verdict(quantity, test, int(rows["N"].max()), len(rows), note, noise_shift=effect)
 
 
 def _shift(observed, predicted, sd: float, quantity: str, N: int, note: str, level: float) -> VerdictSpec:
@@ -635,6 +642,8 @@ def growing_verdicts(
                     int(top["N"].max()),
                     len(top),
                     "all alpha at the largest N; t-test over matrices",
+                    # 1 - overlap is proportional to sigma^2 at first order: the overlaps move by -(1 - o) delta
+                    noise_shift=-float(top["overlap_deficit_sum"].sum() / top["r"].sum()),
                 )
             )
         for predictor, rows, label in (

@@ -75,7 +75,9 @@ def outlier_residual_test(results, prediction: str = "equivalent", *, level: flo
     The outliers of one matrix fluctuate together (crowded ones above all), the matrices
     independently, so the matrices are the units of the test. Adds ``detectable``: the
     detectable shift relative to the mean of ``sqrt(N)`` times the predicted locations (the
-    smallest relative error in the outlier locations rejected with probability >= 0.9).
+    smallest relative error in the outlier locations rejected with probability >= 0.9), and
+    ``noise_shift``: the change of the mean per unit relative error in the noise variance (from the
+    predictions' finite differences stored with each matrix).
 
     Examples
     --------
@@ -90,7 +92,13 @@ def outlier_residual_test(results, prediction: str = "equivalent", *, level: flo
     residual = [np.sqrt(x.N) * np.mean(x.observed - getattr(x, prediction)) for x in results]
     scale = float(np.mean([np.sqrt(x.N) * np.mean(getattr(x, prediction)) for x in results]))
     test = pooled_t_check(residual, level=level)
-    return {**test, "detectable": test["detectable_shift"] / scale}
+    slopes = [getattr(x, f"slope_{prediction}") for x in results]
+    noise_shift = (
+        None
+        if any(v is None for v in slopes)
+        else float(np.mean([np.sqrt(x.N) * np.mean(v) for x, v in zip(results, slopes, strict=True)]))
+    )
+    return {**test, "detectable": test["detectable_shift"] / scale, "noise_shift": noise_shift}
 
 
 def _noise(N, M, sigma, factor, rng):
@@ -110,6 +118,18 @@ class RectangularBulk:
     s: np.ndarray
     observed: np.ndarray
     predicted: np.ndarray
+    sigma: float = 1.0
+
+    def noise_slope(self) -> float:
+        """``d/d delta`` of the mean predicted singular value at the noise variance
+        ``sigma^2 (1 + delta)``, ``delta = 0`` (symmetric finite difference): the change of the mean
+        error per unit relative error in the noise variance."""
+        up, down = (
+            outliers.rectangular_deterministic_equivalent(self.s, self.sigma * np.sqrt(1 + h), (self.N, self.M))
+            .singular_values.mean()
+            for h in (_NOISE_STEP, -_NOISE_STEP)
+        )
+        return float((up - down) / (2 * _NOISE_STEP))
 
     def mean_errors(self) -> np.ndarray:
         """Per draw, the mean over all singular values of ``observed - predicted``."""
@@ -150,7 +170,7 @@ def rectangular_bulk(
     observed = np.array(
         [np.linalg.svd(S + _noise(N, M, sigma, factor, rng), compute_uv=False) for _ in range(n_draws)]
     )
-    return RectangularBulk(N=N, M=M, s=s, observed=observed, predicted=predicted)
+    return RectangularBulk(N=N, M=M, s=s, observed=observed, predicted=predicted, sigma=sigma)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,6 +197,23 @@ class RectangularGrowing:
     overlap_right: np.ndarray
     predicted_overlap_left: np.ndarray
     predicted_overlap_right: np.ndarray
+    slope_first_order: np.ndarray | None = None
+    slope_equivalent: np.ndarray | None = None
+
+
+_NOISE_STEP = 1e-4  # relative step in sigma^2 of the symmetric finite differences
+
+
+@functools.lru_cache(maxsize=128)
+def _noise_slopes(N, M, alpha, family, sigma, *rest):
+    """``d/d delta`` of the first-order and equivalent outlier locations (decreasing) at the noise
+    variance ``sigma^2 (1 + delta)``, ``delta = 0``, by a symmetric finite difference."""
+    up, down = (
+        _predictions(N, M, alpha, family, sigma * np.sqrt(1 + h), *rest) for h in (_NOISE_STEP, -_NOISE_STEP)
+    )
+    first = (up[2].rho - down[2].rho)[::-1] / (2 * _NOISE_STEP)
+    equivalent = (np.asarray(up[3]) - np.asarray(down[3])) / (2 * _NOISE_STEP)
+    return first, equivalent
 
 
 @functools.lru_cache(maxsize=128)
@@ -227,9 +264,9 @@ def rectangular_growing_outliers(
     factor = check_real(noise_variance_factor, "noise_variance_factor", positive=True)
     overlaps = check_int(overlaps, "overlaps", minimum=0)
     check_generator(rng)
-    out, bulk, first, equivalent, edge = _predictions(
-        N, M, alpha, family, sigma, float(s_low), float(spacing), float(s_high), float(scale), float(power)
-    )
+    design = (float(s_low), float(spacing), float(s_high), float(scale), float(power))
+    out, bulk, first, equivalent, edge = _predictions(N, M, alpha, family, sigma, *design)
+    slope_first, slope_equivalent = _noise_slopes(N, M, alpha, family, sigma, *design)
     r = out.size
     S, U, V = samplers.low_rank_signal(N, M, np.r_[bulk, out], return_vectors=True, rng=rng)
     W = S + _noise(N, M, sigma, factor, rng)
@@ -256,6 +293,8 @@ def rectangular_growing_outliers(
         overlap_right=right,
         predicted_overlap_left=first.overlap_left[::-1][:k].copy(),
         predicted_overlap_right=first.overlap_right[::-1][:k].copy(),
+        slope_first_order=slope_first.copy(),
+        slope_equivalent=slope_equivalent.copy(),
     )
 
 
@@ -424,6 +463,11 @@ def rectangular_growing_verdicts(
     (``crowded_runs``) against their predictions (:func:`outlier_residual_test`, ``seeds``
     matrices per design), and the squared overlaps of ``overlap_runs`` against first order.
     Every test is a two-sided t-test of level 1e-3.
+
+    Power against a noise variance ``sigma^2 (1 + delta)``: the bulk and outlier checks state
+    ``noise_shift``, the derivative in ``delta`` of the mean prediction they test (finite
+    differences of the deterministic equivalent and first order), with the test's standard error;
+    the overlap checks state none.
     """
     seeds = check_int(seeds, "seeds", minimum=1)
     specs = []
@@ -440,6 +484,8 @@ def rectangular_growing_verdicts(
                 "seeds": res.observed.shape[0],
                 "detectable": float(row["detectable"]),
                 "note": "t-test over draws, level 1e-3",
+                "noise_shift": res.noise_slope(),
+                "standard_error": float(row["standard error"]),
             }
         )
     largest = max(n for n, _, _ in runs)
@@ -470,6 +516,8 @@ def rectangular_growing_verdicts(
                 "seeds": seeds,
                 "detectable": test["detectable"],
                 "note": f"t-test over {test['count']} matrices, level 1e-3",
+                "noise_shift": test["noise_shift"],
+                "standard_error": test["se"],
             }
         )
     overlap_runs = list(overlap_runs)

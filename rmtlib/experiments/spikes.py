@@ -107,6 +107,11 @@ def spike_verdicts(samples: dict, *, N: int, theta: float, sigma: float) -> list
     ``0.5/sqrt(N)``), the mean overlap against ``1 - sigma^2/theta^2`` (Student t;
     allowance ``1/N``). Across bases: the log ratio of the two variances against the
     predicted ratio (exact F interval), which rejects the two formulas swapped.
+
+    Power against a noise variance ``sigma^2 (1 + delta)`` (``noise_shift``, exact in ``delta``):
+    ``rho = theta + sigma^2/theta`` moves ``sqrt(N)(lambda_1 - rho)`` by ``sqrt(N) sigma^2/theta
+    delta``, the overlap ``1 - sigma^2/theta^2`` by ``-sigma^2/theta^2 delta``; the variance checks
+    state none.
     """
     N = check_int(N, "N", minimum=2)
     theta = check_real(theta, "theta")
@@ -128,6 +133,7 @@ def spike_verdicts(samples: dict, *, N: int, theta: float, sigma: float) -> list
                 **mean_test(
                     scaled, predicted=0.0, sd=np.sqrt(v), bias=1.5 / np.sqrt(N), scale=np.sqrt(N) * abs(rho)
                 ),
+                "noise_shift": float(np.sqrt(N)) * sigma**2 / theta,
             }
         )
         out.append(
@@ -142,6 +148,7 @@ def spike_verdicts(samples: dict, *, N: int, theta: float, sigma: float) -> list
                 **common,
                 "quantity": f"mean squared overlap <u_1, v>^2, basis = {basis}",
                 **mean_test(np.asarray(data["overlap"], dtype=float), predicted=overlap, bias=1.0 / N),
+                "noise_shift": -(sigma**2) / theta**2,
             }
         )
     if {"diagonal", "haar"} <= set(samples):

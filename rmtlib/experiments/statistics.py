@@ -460,6 +460,7 @@ def standardized_mean_test(
             "tolerance": float(t * se),
             "seeds": n,
             "detectable": float((t + _Z90) * se / effect),
+            "standard_error": float(se),
             "note": f"mean of {n} standardized errors, known sd, level {level:g}",
         }
     )
@@ -500,6 +501,7 @@ def cluster_mean_test(sums, counts, *, effect: float, level: float = LEVEL) -> V
             "tolerance": t * se,
             "seeds": int(M),
             "detectable": float((t + stats.t.isf(0.1, M - 1)) * se / effect),
+            "standard_error": se,
             "note": f"mean error over {M} matrices, cluster t-test, {M - 1} dof, level {level:g}",
         }
     )
