@@ -82,3 +82,38 @@ def test_verdicts_that_do_not_see_the_noise_variance_state_none():
     edges = [v for v in verdicts if "edge" in v.quantity]
     # the edges move out with the noise: a positive shift per unit relative error
     assert edges and all(v.noise_shift > 0 for v in edges)
+
+
+def test_the_bgn_location_slope_matches_its_closed_form():
+    # rho^2 = (s^2 + v)(s^2 + gamma v) / s^2 with v = sigma^2 (1 + delta): d rho / d delta at 0
+    s, gamma, sigma = 2.3, 0.5, 1.2
+    v = sigma**2
+    rho = np.sqrt((s**2 + v) * (s**2 + gamma * v)) / s
+    closed = v * ((s**2 + gamma * v) + gamma * (s**2 + v)) / (2 * s**2 * rho)
+    slope = rectangular._noise_slope(s, gamma=gamma, sigma=sigma, field="rho")
+    assert slope == pytest.approx(closed, rel=1e-7)
+
+
+def test_the_t3_shifts_are_the_displacement_and_the_overlap_deficit():
+    from rmtlib.experiments import spikes
+
+    rng = np.random.default_rng(0)
+    samples = {"diagonal": {"scaled": rng.normal(size=50), "overlap": 0.75 + 0.01 * rng.normal(size=50)}}
+    specs = spikes.spike_verdicts(samples, N=400, theta=2.0, sigma=1.0)
+    by_name = {spec["quantity"].split(",")[0]: spec for spec in specs}
+    # rho = theta + sigma^2/theta moves by delta/2 (times sqrt(N) = 20); the overlap 1 - 1/4 by -delta/4
+    assert by_name["mean of sqrt(N)(lambda_1 - rho)"]["noise_shift"] == pytest.approx(10.0)
+    assert by_name["mean squared overlap <u_1"]["noise_shift"] == pytest.approx(-0.25)
+    assert "noise_shift" not in by_name["log N Var(lambda_1)"]
+
+
+def test_the_t8_bulk_slope_of_pure_noise_is_half_the_mean_singular_value():
+    from rmtlib import outliers
+    from rmtlib.experiments.rectangular_growing import RectangularBulk
+
+    # S = 0: the singular values scale as sigma = sqrt(sigma^2 (1 + delta)), so d mean / d delta = mean / 2
+    N, M, sigma = 60, 120, 1.3
+    s = np.zeros(N)
+    predicted = outliers.rectangular_deterministic_equivalent(s, sigma, (N, M)).singular_values
+    bulk = RectangularBulk(N=N, M=M, s=s, observed=predicted[None, :], predicted=predicted, sigma=sigma)
+    assert bulk.noise_slope() == pytest.approx(predicted.mean() / 2, rel=1e-6)
