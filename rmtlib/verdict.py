@@ -307,7 +307,8 @@ def verdict_table(verdicts) -> None:
         raise TypeError("verdicts must be a non-empty list of Verdict (the results of check)")
     runtime_s = round(time.perf_counter() - _START, 2)
     verdicts = [dataclasses.replace(v, runtime_s=runtime_s) for v in verdicts]
-    text = "\n".join([*(v.to_text() for v in verdicts), noise_line(verdicts), summary_line(verdicts, runtime_s)])
+    lines = [*(v.to_text() for v in verdicts), noise_line(verdicts), summary_line(verdicts, runtime_s)]
+    text = "\n".join(lines)
     display(
         {"text/plain": text, "text/html": verdict_html(verdicts, runtime_s)},
         metadata={VERDICT_KEY: [dataclasses.asdict(v) for v in verdicts]},

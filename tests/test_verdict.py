@@ -156,7 +156,10 @@ def test_noise_variance_power_against_a_hand_computation():
     hand = float(stats.norm.sf(3.29 - 4.0) + stats.norm.cdf(-3.29 - 4.0))
     assert gaussian.noise_power(0.04) == pytest.approx(hand, rel=1e-12)
     assert gaussian.noise_power(-0.04) == pytest.approx(hand, rel=1e-12)
-    root = optimize.brentq(lambda d: stats.norm.sf(3.29 - 100 * d) + stats.norm.cdf(-3.29 - 100 * d) - 0.9, 0, 1)
+    def power(d):
+        return stats.norm.sf(3.29 - 100 * d) + stats.norm.cdf(-3.29 - 100 * d)
+
+    root = optimize.brentq(lambda d: power(d) - 0.9, 0, 1)
     assert gaussian.noise_detectable == pytest.approx(root, rel=1e-9)
     assert root == pytest.approx((3.29 + 1.2816) / 100, rel=1e-3)  # the other tail is negligible
     # the step: 0.5 |delta| > 0.02 from delta = 0.04 on
@@ -173,10 +176,12 @@ def test_noise_variance_power_against_a_hand_computation():
 
 def test_noise_power_fields_are_checked_and_shown():
     with pytest.raises(ValueError, match="standard_error"):
-        check("T0", "x", predicted=0.0, observed=0.0, tolerance=1.0, N=10, noise_shift=1.0, standard_error=-1.0)
+        check("T0", "x", predicted=0.0, observed=0.0, tolerance=1.0, N=10, noise_shift=1.0,
+              standard_error=-1.0)
     with pytest.raises(ValueError, match="noise_shift"):
         check("T0", "x", predicted=0.0, observed=0.0, tolerance=1.0, N=10, noise_shift=float("nan"))
-    v = check("T0", "x", predicted=0.0, observed=0.0, tolerance=1.0, N=10, noise_shift=10.0, standard_error=0.0)
+    v = check("T0", "x", predicted=0.0, observed=0.0, tolerance=1.0, N=10, noise_shift=10.0,
+              standard_error=0.0)
     assert "a noise-variance error of 0.1" in v.to_text()
     html = verdict_html([v], 1.0)
     assert "reject an error of 10% in the noise variance" in html

@@ -467,7 +467,9 @@ def _verdict(
     """The keyword arguments of :func:`rmtlib.verdict.check` for one T5 verdict: the test's numbers
     and what it is about (``seeds`` counts matrices); with ``noise_shift`` (the statistic's change
     per unit relative error in the noise variance) also the test's standard error."""
-    power = {} if noise_shift is None else {"noise_shift": noise_shift, "standard_error": test["standard_error"]}
+    power = {}
+    if noise_shift is not None:
+        power = {"noise_shift": noise_shift, "standard_error": test["standard_error"]}
     return VerdictSpec(
         theorem="T5",
         quantity=quantity,
@@ -642,7 +644,7 @@ def growing_verdicts(
                     int(top["N"].max()),
                     len(top),
                     "all alpha at the largest N; t-test over matrices",
-                    # 1 - overlap is proportional to sigma^2 at first order: the overlaps move by -(1 - o) delta
+                    # 1 - overlap is proportional to sigma^2 (first order): overlaps move by -(1 - o) delta
                     noise_shift=-float(top["overlap_deficit_sum"].sum() / top["r"].sum()),
                 )
             )

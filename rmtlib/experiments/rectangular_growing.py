@@ -124,8 +124,9 @@ class RectangularBulk:
         """``d/d delta`` of the mean predicted singular value at the noise variance
         ``sigma^2 (1 + delta)``, ``delta = 0`` (symmetric finite difference): the change of the mean
         error per unit relative error in the noise variance."""
+        shape = (self.N, self.M)
         up, down = (
-            outliers.rectangular_deterministic_equivalent(self.s, self.sigma * np.sqrt(1 + h), (self.N, self.M))
+            outliers.rectangular_deterministic_equivalent(self.s, self.sigma * np.sqrt(1 + h), shape)
             .singular_values.mean()
             for h in (_NOISE_STEP, -_NOISE_STEP)
         )

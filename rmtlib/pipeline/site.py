@@ -275,6 +275,13 @@ def _margin_bar(verdict) -> str:
     )
 
 
+def _noise_cell(verdict) -> str:
+    """The verdict's own power against a wrong noise variance, under its power; empty where none."""
+    if not verdict.noise_sensitive:
+        return ""
+    return f"<br><small>σ²: {_significant(verdict.noise_detectable, 2)}</small>"
+
+
 _STATUS_HEAD = (
     '<table class="status-verdicts" style="width:100%;font-size:0.8em;table-layout:fixed">\n'
     "<thead><tr><th>predicted</th><th>observed</th><th>tolerance</th><th>detects</th>"
@@ -318,8 +325,8 @@ def _status_page(executed: dict, profile: str) -> str:
                 f"{escape(v.quantity)} <small>(N = {v.N}, seeds = {v.seeds})</small>"
                 f"{'' if v.passed else ' <b>FAIL</b>'}</td></tr>\n"
                 f"<tr><td>{_significant(v.predicted)}</td><td>{_significant(v.observed)}</td>"
-                f"<td>{_significant(v.tolerance)}</td><td>{_significant(v.detectable, 2)}"
-                f"{'' if not v.noise_sensitive else f'<br><small>σ²: {_significant(v.noise_detectable, 2)}</small>'}</td>"
+                f"<td>{_significant(v.tolerance)}</td>"
+                f"<td>{_significant(v.detectable, 2)}{_noise_cell(v)}</td>"
                 f"<td>{_margin_bar(v)}</td></tr>\n"
             )
         heading = f"### [{title}](../{NOTEBOOKS_DIR}/{chapter}.ipynb)\n\n{noise_line(verdicts)}\n\n"
@@ -343,7 +350,9 @@ def _status_page(executed: dict, profile: str) -> str:
         "probability at least 0.9, to first order in delta; it is the figure of the chapter's most "
         "sensitive verdict, a lower bound on the power of all of them together whatever their "
         "dependence (this book's computation); — where no verdict states one (T7's verdicts compare "
-        "methods on trained networks and do not predict the noise variance).\n\n" + table + "\n\n## Verdicts\n\n"
+        "methods on trained networks and do not predict the noise variance).\n\n"
+        + table
+        + "\n\n## Verdicts\n\n"
         "One entry per verdict: the quantity checked (matrix size N, number of matrices), then the "
         "prediction, the simulated value, the tolerance, what the check detects and its margin. "
         "*Detects* is the check's power: the smallest relative error in the checked quantity that it "

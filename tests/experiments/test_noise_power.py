@@ -22,7 +22,11 @@ SEEDS = range(1, 11)
 def _t9(factor, seed):
     strength = float(group_threshold.threshold_curve([0.05])[0]) + 0.4
     point = group_threshold.monte_carlo_point(
-        N=200, kappa=0.05, strength=strength, seeds=4, noise_variance_factor=factor,
+        N=200,
+        kappa=0.05,
+        strength=strength,
+        seeds=4,
+        noise_variance_factor=factor,
         rng=np.random.default_rng(seed),
     )
     specs = group_threshold.group_threshold_verdicts(square_points=[point], rectangular_points=[], fits=[])
@@ -33,7 +37,12 @@ def _t6(factor, seed):
     rng = np.random.default_rng(seed)
     _, values = rectangular.mp_bulk(N=100, gammas=[0.5, 2.0], noise_variance_factor=factor, rng=rng)
     draws = rectangular.singular_spike_draws(
-        N=100, gammas=[0.5, 2.0], s_over_threshold=[2.5, 3.5], n_seeds=3, noise_variance_factor=factor, rng=rng
+        N=100,
+        gammas=[0.5, 2.0],
+        s_over_threshold=[2.5, 3.5],
+        n_seeds=3,
+        noise_variance_factor=factor,
+        rng=rng,
     )
     squared = {gamma: sv**2 for gamma, sv in values.items()}
     return [check(**spec) for spec in rectangular.rectangular_verdicts(squared, draws, N=100, sigma=1.0)]
@@ -44,8 +53,11 @@ def _t4(factor, seed):
     results = {
         "uniform": [
             full_rank.outlier_comparison(
-                N=300, nu=Uniform(low=-1.0, high=1.0), thetas=[2.5, 3.0, 4.0],
-                noise_variance_factor=factor, rng=rng,
+                N=300,
+                nu=Uniform(low=-1.0, high=1.0),
+                thetas=[2.5, 3.0, 4.0],
+                noise_variance_factor=factor,
+                rng=rng,
             )
             for _ in range(2)
         ]
