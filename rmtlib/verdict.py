@@ -14,6 +14,11 @@ metadata under :data:`VERDICT_KEY`, and a plain-text form for the command line. 
 raises :class:`VerdictError` naming every failed verdict, so that a chapter whose numbers
 drift from the theory fails the build. :func:`read_verdicts` collects the records of an
 executed notebook for the reproduction status page.
+
+A verdict's ``detectable`` is stated in the quantity it checks. Its power against a wrong model,
+the noise variance ``sigma^2 (1 + delta)``, is stated by ``noise_shift`` and ``standard_error``;
+:func:`noise_variance_power` and :func:`noise_variance_detectable` combine a chapter's verdicts
+into one figure, which the table's summary states.
 """
 
 from __future__ import annotations
