@@ -60,8 +60,9 @@ class Verdict:
     ``noise_shift`` and ``standard_error`` state the check's power against a wrong noise
     variance ``sigma^2 -> sigma^2 (1 + delta)``: ``observed - predicted`` moves by
     ``noise_shift * delta`` (first order) and fluctuates with ``standard_error`` under the
-    model (0: a conservative step, see :meth:`noise_power`). ``None``: the statistic does not
-    move at first order (a count) or its power is not stated.
+    model (0: a conservative step, see :meth:`noise_power`), estimated from the data with
+    ``noise_dof`` degrees of freedom where it is a Student test (``None``: known). ``None``: the
+    statistic does not move at first order (a count) or its power is not stated.
     """
 
     theorem: str
@@ -77,6 +78,7 @@ class Verdict:
     detectable: float | None = None
     noise_shift: float | None = None
     standard_error: float | None = None
+    noise_dof: float | None = None
 
     @property
     def noise_sensitive(self) -> bool:
@@ -89,9 +91,12 @@ class Verdict:
         ``observed - predicted`` is taken Gaussian with mean ``noise_shift * delta`` and
         standard deviation ``standard_error``; the check fails when its size exceeds the
         tolerance (the finite-N bias allowance inside the tolerance is taken as spent on
-        nothing: the statistic's own bias is neglected). With ``standard_error`` 0 the power is
-        a step: 1 once ``|noise_shift * delta|`` exceeds the tolerance, else 0 (the conservative
-        form of a Kolmogorov check, whose shift is half the law's distance). 0 where not sensitive.
+        nothing: the statistic's own bias is neglected). With ``noise_dof`` (a Student test whose
+        tolerance is a quantile times the estimated standard error) the power is the noncentral
+        t law's, noncentrality ``noise_shift * delta / standard_error``. With ``standard_error`` 0
+        the power is a step: 1 once ``|noise_shift * delta|`` exceeds the tolerance, else 0 (the
+        conservative form of a Kolmogorov check, whose shift is half the law's distance). 0 where
+        not sensitive.
         """
         if not self.noise_sensitive:
             return 0.0
@@ -99,7 +104,14 @@ class Verdict:
         if self.standard_error == 0:
             return 1.0 if shift > self.tolerance else 0.0
         se = self.standard_error
-        return float(_normal_cdf((shift - self.tolerance) / se) + _normal_cdf((-shift - self.tolerance) / se))
+        if self.noise_dof is not None:
+            from scipy import stats
+
+            quantile, nc = self.tolerance / se, shift / se
+            dof = self.noise_dof
+            return float(stats.nct.sf(quantile, dof, nc) + stats.nct.cdf(-quantile, dof, nc))
+        tol = self.tolerance
+        return float(_normal_cdf((shift - tol) / se) + _normal_cdf((-shift - tol) / se))
 
     @property
     def noise_detectable(self) -> float | None:
@@ -111,7 +123,9 @@ class Verdict:
         if self.standard_error == 0:
             return self.tolerance / slope
         low, high = 0.0, (self.tolerance + 10.0 * self.standard_error) / slope
-        for _ in range(200):  # bisection on the increasing power, to machine precision
+        while self.noise_power(high) < 0.9:  # few degrees of freedom need more than 10 se
+            high *= 2
+        for _ in range(60):  # bisection on the increasing power, to a relative 1e-18
             middle = 0.5 * (low + high)
             low, high = (middle, high) if self.noise_power(middle) < 0.9 else (low, middle)
         return high
@@ -149,6 +163,7 @@ def check(
     detectable: float | None = None,
     noise_shift: float | None = None,
     standard_error: float | None = None,
+    noise_dof: float | None = None,
 ) -> Verdict:
     """Record one comparison and return it; :func:`verdict_table` shows and enforces it.
 
@@ -170,6 +185,8 @@ def check(
         noise_shift = check_real(noise_shift, "noise_shift")
     if standard_error is not None:
         standard_error = check_real(standard_error, "standard_error", nonnegative=True)
+    if noise_dof is not None:
+        noise_dof = check_real(noise_dof, "noise_dof", positive=True)
     return Verdict(
         theorem=str(theorem),
         quantity=str(quantity),
@@ -184,6 +201,7 @@ def check(
         detectable=detectable,
         noise_shift=noise_shift,
         standard_error=standard_error,
+        noise_dof=noise_dof,
     )
 
 

@@ -185,3 +185,17 @@ def test_noise_power_fields_are_checked_and_shown():
     assert "a noise-variance error of 0.1" in v.to_text()
     html = verdict_html([v], 1.0)
     assert "reject an error of 10% in the noise variance" in html
+
+
+def test_a_student_verdicts_noise_power_is_the_noncentral_t_law():
+    from scipy import stats
+
+    # four draws: a t-test with 3 dof, tolerance = t quantile * estimated se
+    quantile = float(stats.t.isf(5e-4, 3))
+    v = check("T0", "mean", predicted=0.0, observed=0.0, tolerance=quantile * 0.01, N=10,
+              noise_shift=0.5, standard_error=0.01, noise_dof=3)
+    nc = 0.5 * 0.2 / 0.01
+    assert v.noise_power(0.2) == pytest.approx(stats.nct.sf(quantile, 3, nc) + stats.nct.cdf(-quantile, 3, nc))
+    # few degrees of freedom: far more than the Gaussian 1.28 standard errors beyond the tolerance
+    assert v.noise_power(v.noise_detectable) == pytest.approx(0.9, abs=1e-9)
+    assert v.noise_detectable * 0.5 > quantile * 0.01 + 3 * 0.01

@@ -470,6 +470,8 @@ def _verdict(
     power = {}
     if noise_shift is not None:
         power = {"noise_shift": noise_shift, "standard_error": test["standard_error"]}
+        if "noise_dof" in test:
+            power["noise_dof"] = test["noise_dof"]
     return VerdictSpec(
         theorem="T5",
         quantity=quantity,

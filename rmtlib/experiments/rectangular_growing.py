@@ -487,6 +487,7 @@ def rectangular_growing_verdicts(
                 "note": "t-test over draws, level 1e-3",
                 "noise_shift": res.noise_slope(),
                 "standard_error": float(row["standard error"]),
+                "noise_dof": res.observed.shape[0] - 1,
             }
         )
     largest = max(n for n, _, _ in runs)
@@ -519,6 +520,7 @@ def rectangular_growing_verdicts(
                 "note": f"t-test over {test['count']} matrices, level 1e-3",
                 "noise_shift": test["noise_shift"],
                 "standard_error": test["se"],
+                "noise_dof": test["count"] - 1,
             }
         )
     overlap_runs = list(overlap_runs)

@@ -174,6 +174,7 @@ def mean_test(
             "seeds": n,
             "detectable": (tolerance + bias + margin * se) / scale if scale > 0 else None,
             "standard_error": se,
+            **({} if sd is not None else {"noise_dof": n - 1}),
             "note": f"mean of {n} draws, {how}, level {level:g}"
             + (f", bias allowance {bias:.2g}" if bias else ""),
         }
@@ -398,6 +399,7 @@ def cell_mean_test(cells, *, scale: float, bias: float = 0.0, level: float = LEV
             "seeds": draws,
             "detectable": (tolerance + bias + float(stats.t.isf(0.1, dof)) * se) / scale,
             "standard_error": se,
+            "noise_dof": dof,
             "note": f"mean error over {C} cells, {draws} draws; Student t, {dof:.1f} Welch dof, "
             f"level {level:g}" + (f", bias allowance {bias:.2g}" if bias else ""),
         }
@@ -502,6 +504,7 @@ def cluster_mean_test(sums, counts, *, effect: float, level: float = LEVEL) -> V
             "seeds": int(M),
             "detectable": float((t + stats.t.isf(0.1, M - 1)) * se / effect),
             "standard_error": se,
+            "noise_dof": M - 1,
             "note": f"mean error over {M} matrices, cluster t-test, {M - 1} dof, level {level:g}",
         }
     )
