@@ -109,7 +109,8 @@ class Verdict:
 
             quantile, nc = self.tolerance / se, shift / se
             dof = self.noise_dof
-            return float(stats.nct.sf(quantile, dof, nc) + stats.nct.cdf(-quantile, dof, nc))
+            upper, lower = stats.nct.sf(quantile, dof, nc), stats.nct.sf(quantile, dof, -nc)
+            return float(upper + (lower if math.isfinite(lower) else 0.0))  # lower: the other tail, tiny
         tol = self.tolerance
         return float(_normal_cdf((shift - tol) / se) + _normal_cdf((-shift - tol) / se))
 

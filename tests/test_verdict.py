@@ -195,7 +195,8 @@ def test_a_student_verdicts_noise_power_is_the_noncentral_t_law():
     v = check("T0", "mean", predicted=0.0, observed=0.0, tolerance=quantile * 0.01, N=10,
               noise_shift=0.5, standard_error=0.01, noise_dof=3)
     nc = 0.5 * 0.2 / 0.01
-    assert v.noise_power(0.2) == pytest.approx(stats.nct.sf(quantile, 3, nc) + stats.nct.cdf(-quantile, 3, nc))
+    hand = stats.nct.sf(quantile, 3, nc) + stats.nct.cdf(-quantile, 3, nc)
+    assert v.noise_power(0.2) == pytest.approx(hand, rel=1e-9)
     # few degrees of freedom: far more than the Gaussian 1.28 standard errors beyond the tolerance
     assert v.noise_power(v.noise_detectable) == pytest.approx(0.9, abs=1e-9)
     assert v.noise_detectable * 0.5 > quantile * 0.01 + 3 * 0.01
