@@ -349,8 +349,9 @@ def _status_page(executed: dict, profile: str) -> str:
         "(sigma² → sigma² (1 + delta), either sign) that the chapter's verdicts together reject with "
         "probability at least 0.9, to first order in delta; it is the figure of the chapter's most "
         "sensitive verdict, a lower bound on the power of all of them together whatever their "
-        "dependence (this book's computation); — where no verdict states one (T7's verdicts compare "
-        "methods on trained networks and do not predict the noise variance).\n\n"
+        "dependence (this book's computation); — where no verdict states one (T7: its counts do not "
+        "move at first order, its trained layers have no model noise, and the power of its shrinkage "
+        "check against the noise variance is not computed).\n\n"
         + table
         + "\n\n## Verdicts\n\n"
         "One entry per verdict: the quantity checked (matrix size N, number of matrices), then the "
