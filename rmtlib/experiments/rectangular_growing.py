@@ -22,6 +22,7 @@ from .statistics import loglog_slope_interval, pooled_t_check, t_statistic
 
 __all__ = [
     "error_slopes",
+    "error_study",
     "rectangular_growing_verdicts",
     "overlap_table",
     "crowded_study",
@@ -489,3 +490,11 @@ def rectangular_growing_verdicts(
             }
         )
     return specs
+
+
+def error_study(runs: dict) -> pd.DataFrame:
+    """One row per matrix of ``runs`` (keyed by ``(N, alpha, replicate)``, values
+    :class:`RectangularGrowing`): the key and :func:`outlier_error_summary`."""
+    return pd.DataFrame(
+        [{"N": n, "alpha": a, "replicate": k, **outlier_error_summary(res)} for (n, a, k), res in runs.items()]
+    )

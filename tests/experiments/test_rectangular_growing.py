@@ -149,3 +149,14 @@ def test_error_slopes_draw_their_bootstrap_from_rng():
     assert slopes["low"].tolist() == [d["low"] for d in direct] and slopes["high"].tolist() == [
         d["high"] for d in direct
     ]
+
+
+def test_error_study_is_one_summary_row_per_matrix():
+    rng = np.random.default_rng(18)
+    runs = {(n, 0.3, k): rectangular_growing.rectangular_growing_outliers(N=n, alpha=0.3, rng=rng)
+            for n in (60, 120) for k in range(2)}
+    study = rectangular_growing.error_study(runs)
+    assert study[["N", "alpha", "replicate"]].to_numpy().tolist() == [list(key) for key in runs]
+    for row, res in zip(study.to_dict("records"), runs.values(), strict=True):
+        assert row["max_error_first_order"] == np.abs(res.observed - res.first_order).max()
+        assert row["mean_residual_equivalent"] == pytest.approx(np.mean(res.observed - res.equivalent), rel=1e-14)
