@@ -410,7 +410,9 @@ def component_counts(kappas, curves: dict, models: dict, *, sigma: float = 1.0, 
     for name, g in models.items():
         for i in range(0, len(kappas), step):
             for f in (0.8, 1.25):
-                support = group_law_support(kappa=float(kappas[i]), strength=f * curves[name][i], sigma=sigma, gamma=g)
+                support = group_law_support(
+                    kappa=float(kappas[i]), strength=f * curves[name][i], sigma=sigma, gamma=g
+                )
                 counts.append(len(support))
     return counts
 
@@ -461,7 +463,9 @@ def monte_carlo_table(points: dict) -> pd.DataFrame:
                     "top: law": p["top_edge"],
                     "top: mean": mean["top"],
                     "count above gap / r": (
-                        np.mean([s["count_above_gap"] for s in p["seeds"]]) / p["r"] if p["separated"] else np.nan
+                        np.mean([s["count_above_gap"] for s in p["seeds"]]) / p["r"]
+                        if p["separated"]
+                        else np.nan
                     ),
                     "gap / local spacing": np.mean([s["gap_ratio"] for s in p["seeds"]]),
                 }

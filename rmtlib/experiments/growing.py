@@ -793,7 +793,10 @@ def rms_error_table(many, predictors: dict) -> pd.DataFrame:
     table = many.groupby(["exponent", "N"]).apply(
         lambda g: pd.Series(
             {
-                **{f"rms z, {label}": np.sqrt(g[f"z_sq_{p}"].sum() / g["r"].sum()) for p, label in predictors.items()},
+                **{
+                    f"rms z, {label}": np.sqrt(g[f"z_sq_{p}"].sum() / g["r"].sum())
+                    for p, label in predictors.items()
+                },
                 "r": int(g["r"].iloc[0]),
             }
         ),
@@ -806,7 +809,9 @@ def rms_error_table(many, predictors: dict) -> pd.DataFrame:
 def lowest_outlier_table(many) -> pd.DataFrame:
     """Mean standardized error of the lowest outlier per ``(alpha, N)``: first order, its predicted
     leave-one-out shift, and the deterministic equivalent."""
-    table = many.groupby(["exponent", "N"])[["z_bottom_first_order", "bias_bottom", "z_bottom_equivalent"]].mean()
+    table = many.groupby(["exponent", "N"])[
+        ["z_bottom_first_order", "bias_bottom", "z_bottom_equivalent"]
+    ].mean()
     table.index.names = ["alpha", "N"]
     table.columns = ["first order, observed", "leave-one-out shift (predicted)", "det. equivalent, observed"]
     return table
@@ -887,4 +892,6 @@ def variance_table(thetas, nu, *, N: int, sigma: float) -> pd.DataFrame:
 def mean_squared_z_by_model(fluct) -> pd.Series:
     """Per noise model of the fluctuation study, the mean squared standardized error of the
     deterministic equivalent over all outliers (1 = the model's own variance formula)."""
-    return fluct.groupby("model").apply(lambda g: g["z_sq_equivalent"].sum() / g["r"].sum(), include_groups=False)
+    return fluct.groupby("model").apply(
+        lambda g: g["z_sq_equivalent"].sum() / g["r"].sum(), include_groups=False
+    )

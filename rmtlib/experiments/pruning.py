@@ -13,7 +13,7 @@ import pandas as pd
 from .. import laws, network, outliers, pruning, samplers
 from .._validation import check_array, check_choice, check_generator, check_int, check_real
 from ..samplers import power_law_bulk
-from .statistics import pooled_t_check
+from .statistics import t_interval
 
 __all__ = [
     "pruning_verdicts",
@@ -420,7 +420,10 @@ def rule_counts_by_rank(
     """:func:`pruning_rule_counts` for each exponent in ``alphas`` (in order, one draw each), indexed by
     the number of outliers ``r``."""
     counts = pd.DataFrame(
-        [pruning_rule_counts(N=N, M=M, alpha=a, sigma=sigma, s_low=s_low, spacing=spacing, rng=rng) for a in alphas]
+        [
+            pruning_rule_counts(N=N, M=M, alpha=a, sigma=sigma, s_low=s_low, spacing=spacing, rng=rng)
+            for a in alphas
+        ]
     )
     counts.index = pd.Index(counts["r"].astype(int), name="r")
     return counts
@@ -498,7 +501,7 @@ def pruning_verdicts(
             "quantity": "finite-rank S: relative Frobenius error of shrinkage vs asymptotic BGN prediction",
             "predicted": float(predicted_error),
             "observed": float(shrink_err.mean()),
-            "tolerance": 5 * pooled_t_check(shrink_err)["se"],
+            "tolerance": 5 * t_interval(shrink_err)["se"],
             "N": N,
             "seeds": n_seeds,
             "note": "tolerance: 5 standard errors of the mean over seeds (Student t, n_seeds - 1 dof: "

@@ -185,9 +185,14 @@ def fluctuation_table(fluct: dict, variance: dict) -> pd.DataFrame:
 
 
 def spike_study(*, N: int, thetas, seeds: int, sigma: float = 1.0, rng) -> pd.DataFrame:
-    """:func:`spike` for each spike in ``thetas``, ``seeds`` matrices each: one row per matrix with ``theta``."""
+    """:func:`spike` for each spike in ``thetas``, ``seeds`` matrices each: one row per matrix, with
+    ``theta``."""
     return pd.DataFrame(
-        [{"theta": theta, **spike(N=N, theta=theta, sigma=sigma, rng=rng)} for theta in thetas for _ in range(seeds)]
+        [
+            {"theta": theta, **spike(N=N, theta=theta, sigma=sigma, rng=rng)}
+            for theta in thetas
+            for _ in range(seeds)
+        ]
     )
 
 
@@ -199,7 +204,14 @@ def fluctuation_draws(
     return {
         basis: pd.DataFrame(
             [
-                spike(N=N, theta=theta, sigma=sigma, basis=basis, noise_variance_factor=noise_variance_factor, rng=rng)
+                spike(
+                    N=N,
+                    theta=theta,
+                    sigma=sigma,
+                    basis=basis,
+                    noise_variance_factor=noise_variance_factor,
+                    rng=rng,
+                )
                 for _ in range(samples)
             ]
         )

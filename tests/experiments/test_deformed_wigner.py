@@ -95,7 +95,11 @@ def test_ks_study_is_deformed_ks_in_the_order_of_its_loops():
     nus = {"a": DiscreteLaw([0.0]), "b": DiscreteLaw([-0.5, 0.5])}
     table = deformed_wigner.ks_study(nus, sizes=[40, 80], seeds=2, sigma=1.0, rng=rng(6))
     g = rng(6)
-    direct = [deformed_wigner.deformed_ks(N=n, nu=nus[name], sigma=1.0, rng=g)["ks"]
-              for name in nus for n in (40, 80) for _ in range(2)]
+    direct = [
+        deformed_wigner.deformed_ks(N=n, nu=nus[name], sigma=1.0, rng=g)["ks"]
+        for name in nus
+        for n in (40, 80)
+        for _ in range(2)
+    ]
     assert table["ks"].tolist() == direct
     assert table["nu"].tolist() == ["a"] * 4 + ["b"] * 4 and table["N"].tolist() == [40, 40, 80, 80] * 2

@@ -357,11 +357,22 @@ def _synthetic_rows(seed=0):
             for replicate in range(3):
                 r = int(round(N**exponent))
                 rows.append(
-                    {"exponent": exponent, "N": N, "replicate": replicate, "r": r,
-                     **{f"z_sq_{p}": g.chisquare(r) for p in growing.PREDICTORS},
-                     **{f"z_{end}_{p}": g.normal() for end in ("top", "bottom") for p in growing.PREDICTORS},
-                     "bias_top": g.normal(), "bias_bottom": g.normal(),
-                     "min_spacing": g.uniform(0.01, 0.1), "fluctuation": g.uniform(0.02, 0.05)}
+                    {
+                        "exponent": exponent,
+                        "N": N,
+                        "replicate": replicate,
+                        "r": r,
+                        **{f"z_sq_{p}": g.chisquare(r) for p in growing.PREDICTORS},
+                        **{
+                            f"z_{end}_{p}": g.normal()
+                            for end in ("top", "bottom")
+                            for p in growing.PREDICTORS
+                        },
+                        "bias_top": g.normal(),
+                        "bias_bottom": g.normal(),
+                        "min_spacing": g.uniform(0.01, 0.1),
+                        "fluctuation": g.uniform(0.02, 0.05),
+                    }
                 )
     return pd.DataFrame(rows)
 
@@ -377,8 +388,12 @@ def test_rms_and_lowest_tables_are_the_direct_group_sums():
             direct = np.sqrt(sum(part[f"z_sq_{p}"]) / sum(part["r"]))
             assert rms.loc[(a, N), f"rms z, {label}"] == pytest.approx(direct, rel=1e-14)
         assert rms.loc[(a, N), "r"] == round(N**a)
-        assert low.loc[(a, N), "leave-one-out shift (predicted)"] == pytest.approx(np.mean(part["bias_bottom"]))
-        assert low.loc[(a, N), "det. equivalent, observed"] == pytest.approx(np.mean(part["z_bottom_equivalent"]))
+        assert low.loc[(a, N), "leave-one-out shift (predicted)"] == pytest.approx(
+            np.mean(part["bias_bottom"])
+        )
+        assert low.loc[(a, N), "det. equivalent, observed"] == pytest.approx(
+            np.mean(part["z_bottom_equivalent"])
+        )
 
 
 def test_cluster_ends_table_is_the_mean_over_seeds():
@@ -387,7 +402,9 @@ def test_cluster_ends_table_is_the_mean_over_seeds():
     assert list(ends.index.names) == ["beta", "N"]
     part = rows[(rows["exponent"] == 0.5) & (rows["N"] == 400)]
     assert ends.loc[(0.5, 400), "observed_top"] == pytest.approx(np.mean(part["z_top_first_order"]))
-    assert ends.loc[(0.5, 400), "spacing_in_sd"] == pytest.approx(np.mean(part["min_spacing"] / part["fluctuation"]))
+    assert ends.loc[(0.5, 400), "spacing_in_sd"] == pytest.approx(
+        np.mean(part["min_spacing"] / part["fluctuation"])
+    )
 
 
 def test_crossover_table_sums_per_rank_and_the_closed_form():
@@ -398,7 +415,9 @@ def test_crossover_table_sums_per_rank_and_the_closed_form():
         assert table.loc[int(r), "rms z, equivalent"] == pytest.approx(
             np.sqrt(sum(part["z_sq_equivalent"]) / sum(part["r"])), rel=1e-14
         )
-        assert table.loc[int(r), "z_bottom_leave_one_out"] == pytest.approx(np.mean(part["z_bottom_leave_one_out"]))
+        assert table.loc[int(r), "z_bottom_leave_one_out"] == pytest.approx(
+            np.mean(part["z_bottom_leave_one_out"])
+        )
         # the closed form of the shift in units of sigma / sqrt(N) = 0.5 / 20
         assert table.loc[int(r), "closed form (r-1) H_(r-1) / (2N) / sd"] == pytest.approx(
             growing.end_of_cluster_shift(int(r), 400, width=2.0, sigma=0.5) / (0.5 / 20)
@@ -412,8 +431,14 @@ def test_variance_table_columns_are_the_variance_formula_per_model():
     np.testing.assert_array_equal(table["overlap o"], prediction.overlap)
     G = -UNIFORM.stieltjes(prediction.theta + 0j).real
     for model, params in growing.FLUCTUATION_MODELS.items():
-        direct = 200 * growing.outlier_variance(prediction.overlap, G, N=200, sigma=1.0, basis=params["basis"],
-                                                kurtosis=growing.entry_excess_kurtosis(params["entries"]))
+        direct = 200 * growing.outlier_variance(
+            prediction.overlap,
+            G,
+            N=200,
+            sigma=1.0,
+            basis=params["basis"],
+            kurtosis=growing.entry_excess_kurtosis(params["entries"]),
+        )
         np.testing.assert_allclose(table[model], direct, rtol=1e-14)
     assert (table.drop(columns="overlap o") > 0).all().all()
 

@@ -85,8 +85,10 @@ def test_mp_bulk_is_the_singular_values_of_the_same_noise():
 
 
 def test_spec_table_lists_each_spec_by_quantity():
-    specs = [{"quantity": "a", "observed": 1.0, "tolerance": 0.1, "detectable": 0.05},
-             {"quantity": "b", "observed": 2.0, "tolerance": 0.2, "detectable": None}]
+    specs = [
+        {"quantity": "a", "observed": 1.0, "tolerance": 0.1, "detectable": 0.05},
+        {"quantity": "b", "observed": 2.0, "tolerance": 0.2, "detectable": None},
+    ]
     table = rectangular.spec_table(specs)
     assert list(table.index) == ["a", "b"]
     assert table.loc["a"].tolist() == [1.0, 0.1, 0.05]
