@@ -60,6 +60,7 @@ __all__ = [
     "outlier_design",
     "outlier_errors",
     "outlier_variance",
+    "overlap_error_table",
     "rms_error_table",
     "t5_study",
     "variance_table",
@@ -895,3 +896,25 @@ def mean_squared_z_by_model(fluct) -> pd.Series:
     return fluct.groupby("model").apply(
         lambda g: g["z_sq_equivalent"].sum() / g["r"].sum(), include_groups=False
     )
+
+
+def overlap_error_table(many) -> pd.DataFrame:
+    """Squared eigenvector overlaps of the *many* family at its largest ``N``, observed minus predicted,
+    one row per ``alpha``: the number of outliers, the mean error of the limit formula and of the
+    deterministic equivalent, and the root-mean-square error of the equivalent, over all outliers."""
+    top = many[many["N"] == many["N"].max()]
+    table = top.groupby("exponent").apply(
+        lambda g: pd.Series(
+            {
+                "outliers": int(g["r"].sum()),
+                "mean error, limit formula": g["overlap_sum_first_order"].sum() / g["r"].sum(),
+                "mean error, deterministic equivalent": g["overlap_sum_equivalent"].sum() / g["r"].sum(),
+                "rms error, deterministic equivalent": np.sqrt(
+                    g["overlap_sq_equivalent"].sum() / g["r"].sum()
+                ),
+            }
+        ),
+        include_groups=False,
+    )
+    table.index.name = "alpha"
+    return table

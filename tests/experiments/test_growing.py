@@ -447,3 +447,18 @@ def test_mean_squared_z_by_model_pools_outliers():
     fluct = pd.DataFrame({"model": ["a", "a", "b"], "z_sq_equivalent": [3.0, 5.0, 2.0], "r": [4, 4, 1]})
     q = growing.mean_squared_z_by_model(fluct)
     assert q["a"] == 1.0 and q["b"] == 2.0
+
+
+def test_overlap_error_table_pools_the_outliers_at_the_largest_size():
+    rows = _synthetic_rows(3).assign(
+        overlap_sum_first_order=lambda f: 0.1 * f["r"],
+        overlap_sum_equivalent=lambda f: 0.01 * f["r"],
+        overlap_sq_equivalent=lambda f: 0.04 * f["r"],
+    )
+    table = growing.overlap_error_table(rows)
+    assert table.index.name == "alpha" and table.index.tolist() == [0.25, 0.5]
+    part = rows[(rows["N"] == 400) & (rows["exponent"] == 0.5)]
+    assert table.loc[0.5, "outliers"] == part["r"].sum() == 3 * 20
+    assert table.loc[0.5, "mean error, limit formula"] == pytest.approx(0.1)
+    assert table.loc[0.5, "mean error, deterministic equivalent"] == pytest.approx(0.01)
+    assert table.loc[0.5, "rms error, deterministic equivalent"] == pytest.approx(0.2)
