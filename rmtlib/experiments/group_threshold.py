@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import samplers
 from .._validation import check_generator, check_int, check_real
 from ..free_convolution import FreeConvolutionSemicircle
 from ..group_threshold import group_separation_threshold, single_spike_threshold
@@ -152,15 +153,12 @@ def group_spectrum(
     sim_sigma = sigma * np.sqrt(check_real(noise_variance_factor, "noise_variance_factor", positive=True))
     if gamma is None:
         r = int(round(kappa * N))
-        x = rng.standard_normal((N, N))
-        h = (x + x.T) * (sim_sigma / np.sqrt(2 * N))
-        h[np.diag_indices(N)] = x.diagonal() * (sim_sigma / np.sqrt(N))
-        h[np.arange(N - r, N), np.arange(N - r, N)] += strength
-        return np.linalg.eigvalsh(h), r
+        spectrum = np.r_[np.zeros(N - r), np.full(r, float(strength))]
+        return np.linalg.eigvalsh(samplers.deformed_wigner(spectrum, sigma=sim_sigma, rng=rng)), r
     M = int(round(gamma * N))
     n = min(N, M)
     r = int(round(kappa * n))
-    w = rng.standard_normal((N, M)) * (sim_sigma / np.sqrt(N))
+    w = samplers.rectangular_noise(N, M, sigma=sim_sigma, rng=rng)
     w[np.arange(n - r, n), np.arange(n - r, n)] += strength
     gram = w @ w.T if N <= M else w.T @ w
     return np.sqrt(np.clip(np.linalg.eigvalsh(gram), 0.0, None)), r
