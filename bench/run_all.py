@@ -384,20 +384,9 @@ def bench_rectangular(repeats, budget_s, log) -> list[Row]:
         def summary(out):
             return [float(out[0][-1]), float(np.sum(out[1]))]
     """
-    log("[bench] rectangular deterministic equivalent, 10,000 singular values")
-    worker = Worker(sys.executable, setup)
-    try:
-        times, start = [], time.perf_counter()
-        while len(times) < repeats and (not times or time.perf_counter() - start < budget_s):
-            times.append(worker.time())
-        mem = worker.memory()
-    finally:
-        worker.close()
-    row = Row("rectangular deterministic equivalent (information-plus-noise law)",
-              "10,000 singular values + 2000 density points", statistics.median(times),
-              memory_mib=f"{mem['peak_mib']:.0f}", note="power-law bulk and 20 outliers, N x 2N")
-    row.budget, row.passed = "ours <= 2 s", row.ours_s <= 2
-    return [row]
+    case = ("rectangular deterministic equivalent (information-plus-noise law)",
+            "10,000 singular values + 2000 density points", setup, 2.0, "power-law bulk and 20 outliers, N x 2N")
+    return budget_rows([case], repeats, budget_s, log)
 
 
 ATOM_CASES = [

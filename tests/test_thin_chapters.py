@@ -2,7 +2,10 @@
 
 * A collapsed (``hide-input``) cell only draws: it binds no name that a later cell reads, and
   draws no random numbers (no ``rng``, no ``np.random``).
-* No positional access to table rows (``row._2`` of ``itertuples``): rows are read by column name.
+* No positional access to table rows (``row._2`` of ``itertuples``, ``.iloc[...]``, ``.iat[...]``): rows
+  are read by column name or index label.
+* No table assembled in a chapter: a ``DataFrame`` or ``Series`` built from a comprehension, or from a
+  list that a loop of the same cell appends to, is a named library function instead.
 * No statistic is computed in a chapter (no ``ddof=``): the statistics live in
   :mod:`rmtlib.experiments.statistics`.
 * A chapter imports its experiments module by name (``from rmtlib.experiments import full_rank``),
@@ -24,6 +27,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 RANDOM = {"rng", "default_rng", "random"}
+POSITIONAL_INDEXERS = {"iloc", "iat"}
+TABLE_TYPES = {"DataFrame", "Series"}
+COMPREHENSIONS = (ast.ListComp, ast.DictComp, ast.SetComp, ast.GeneratorExp)
 POSITIONAL = re.compile(r"^_\d+$")
 
 
@@ -88,6 +94,53 @@ def positional_row_access(source) -> list[str]:
         for n in ast.walk(ast.parse(source))
         if isinstance(n, ast.Attribute) and POSITIONAL.match(n.attr)
     ]
+
+
+def positional_indexing(source) -> list[str]:
+    """``.iloc`` / ``.iat`` anywhere in the code: rows and elements read by position."""
+    return [
+        n.attr
+        for n in ast.walk(ast.parse(source))
+        if isinstance(n, ast.Attribute) and n.attr in POSITIONAL_INDEXERS
+    ]
+
+
+def _table_constructor(node) -> bool:
+    """``pd.DataFrame(...)``, ``pd.Series(...)`` or the bare names."""
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    return name in TABLE_TYPES
+
+
+def tables_built_by_hand(source) -> list[str]:
+    """Tables assembled in the code: a ``DataFrame``/``Series`` whose arguments hold a comprehension, or
+    read a list that a loop of the same code appends to (``rows.append(...)`` inside ``for``)."""
+    tree = ast.parse(source)
+    appended = {
+        call.func.value.id
+        for loop in ast.walk(tree)
+        if isinstance(loop, (ast.For, ast.While))
+        for call in ast.walk(loop)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr in ("append", "extend")
+        and isinstance(call.func.value, ast.Name)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if not _table_constructor(node):
+            continue
+        inside = [sub for arg in [*node.args, *(k.value for k in node.keywords)] for sub in ast.walk(arg)]
+        if any(isinstance(sub, COMPREHENSIONS) for sub in inside):
+            found.append(f"line {node.lineno}: a table built from a comprehension")
+        found += [
+            f"line {node.lineno}: a table built from {sub.id!r}, appended to in a loop"
+            for sub in inside
+            if isinstance(sub, ast.Name) and sub.id in appended
+        ]
+    return found
 
 
 def computes_a_statistic(source) -> bool:
@@ -199,9 +252,11 @@ def test_collapsed_cells_only_draw(chapter):
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_no_positional_rows_no_statistics_no_flat_namespace(chapter):
+def test_no_positional_rows_no_hand_made_tables_no_statistics_no_flat_namespace(chapter):
     for _, source in code_cells(chapter):
         assert positional_row_access(source) == [], (chapter, source[:80])
+        assert positional_indexing(source) == [], (chapter, source[:80])
+        assert tables_built_by_hand(source) == [], (chapter, source[:80])
         assert ".itertuples(" not in source, (chapter, source[:80])
         assert not computes_a_statistic(source), (chapter, source[:80])
         assert not flat_experiments_access(source), (chapter, source[:80])
@@ -258,8 +313,24 @@ def test_hidden_cell_rules_catch_a_leak_and_a_draw():
 def test_row_statistic_and_namespace_rules_catch_offenders():
     assert positional_row_access("for row in t.itertuples():\n    f(row._2, row.name)") == ["_2"]
     assert positional_row_access("for row in t.to_dict('records'):\n    f(row['mean'])") == []
+    assert positional_indexing("x = t['slope'].iloc[-1]") == ["iloc"]
+    assert positional_indexing("v = t.iat[0, 1]") == ["iat"]
+    assert positional_indexing("x = t.loc[t.index.max(), 'slope']") == []
     assert computes_a_statistic("t = x.mean() / (x.std(ddof=1) / np.sqrt(x.size))")
     assert not computes_a_statistic("t = statistics.t_statistic(x)")
     assert flat_experiments_access("from rmtlib import experiments")
     assert flat_experiments_access("experiments.spike(N=10, rng=rng)")
     assert not flat_experiments_access("from rmtlib.experiments import spikes\nspikes.spike(N=10, rng=rng)")
+
+
+def test_table_rule_catches_comprehensions_and_loops_of_appends():
+    assert tables_built_by_hand("t = pd.DataFrame([{'n': n, **f(n)} for n in sizes])")
+    assert tables_built_by_hand("t = pd.DataFrame({k: [g(v) for v in x] for k in keys}, index=i)")
+    assert tables_built_by_hand("s = pd.Series({k: h(k) for k in keys})")
+    assert tables_built_by_hand("t = DataFrame(dict(a=list(f(x) for x in xs)))")
+    loop = "rows = []\nfor p in points:\n    rows.append({'kappa': p['kappa']})\ntable = pd.DataFrame(rows)\n"
+    assert tables_built_by_hand(loop) == ["line 4: a table built from 'rows', appended to in a loop"]
+    # a library function's table, a frame of one call's records, and a list of frames are fine
+    assert tables_built_by_hand("t = growing.crossover_table(cross, N=N, sigma=sigma)") == []
+    assert tables_built_by_hand("opening = pd.DataFrame(group_threshold.gap_opening(sizes=s, rng=rng))") == []
+    assert tables_built_by_hand("frames = [f(a) for a in alphas]\nplayer(frames)") == []

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from .. import free_convolution, samplers, spectra
 from .._validation import check_generator, check_int, check_real
@@ -13,7 +14,9 @@ from .statistics import KS_PERTURBATION, count_test, ks_tolerance, ks_verdict, l
 __all__ = [
     "deformed_ks",
     "deformed_verdicts",
+    "edge_table",
     "ks_slopes",
+    "ks_study",
     "split_bulk_counts",
 ]
 
@@ -129,3 +132,37 @@ def deformed_verdicts(
                 }
             )
     return out
+
+
+def edge_table(spectra_H: dict, limits: dict, *, N: int) -> pd.DataFrame:
+    """Per case (index ``nu``): the left and right edges of the limit law ``limits[case]`` beside the
+    smallest and largest eigenvalue of ``spectra_H[case]`` (sorted), and the two gaps in units of
+    ``N^(-2/3)``."""
+    return pd.DataFrame(
+        [
+            {
+                "nu": name,
+                "left edge": limits[name].support()[0][0],
+                "smallest eigenvalue": ev[0],
+                "right edge": limits[name].support()[-1][1],
+                "largest eigenvalue": ev[-1],
+                "left gap x N^(2/3)": (ev[0] - limits[name].support()[0][0]) * N ** (2 / 3),
+                "right gap x N^(2/3)": (ev[-1] - limits[name].support()[-1][1]) * N ** (2 / 3),
+            }
+            for name, ev in spectra_H.items()
+        ]
+    ).set_index("nu")
+
+
+def ks_study(nus: dict, *, sizes, seeds: int, sigma: float = 1.0, rng) -> pd.DataFrame:
+    """:func:`deformed_ks` for each case ``nus[name]``, each size and ``seeds`` matrices, in that order
+    of loops: one row per matrix with ``nu`` (the case's name), ``N`` and the distance ``ks``."""
+    check_generator(rng)
+    return pd.DataFrame(
+        [
+            {"nu": name, "N": n, **deformed_ks(N=n, nu=nu, sigma=sigma, rng=rng)}
+            for name, nu in nus.items()
+            for n in sizes
+            for _ in range(seeds)
+        ]
+    )

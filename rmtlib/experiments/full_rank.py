@@ -10,13 +10,14 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 
 from .. import free_convolution, outliers, samplers, spectra
 from .._validation import check_array, check_generator, check_int, check_real
 from ..tracy_widom import tracy_widom_unit
 from .statistics import count_test, mean_test, outlier_fluctuation_variance, pooled_z_test, z_square_test
 
-__all__ = ["OutlierComparison", "full_rank_verdicts", "outlier_comparison"]
+__all__ = ["OutlierComparison", "full_rank_verdicts", "outlier_comparison", "separation_table"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,3 +193,13 @@ def full_rank_verdicts(results: dict, *, N: int, sigma: float) -> list[dict]:
         {**common, "quantity": "mean squared-overlap error, 1 - sigma^2 int dnu/(theta - x)^2", **spec}
     )
     return out
+
+
+def separation_table(thetas, nus: dict, *, sigma: float) -> pd.DataFrame:
+    """Whether each outlier ``theta`` of ``S`` is predicted to separate from the bulk of
+    ``mu_sc(sigma) ⊞ nus[name]`` (:func:`~rmtlib.outliers.predict_outliers`): one column per law,
+    indexed by ``theta``."""
+    return pd.DataFrame(
+        {name: outliers.predict_outliers(thetas, nu, sigma).separated for name, nu in nus.items()},
+        index=pd.Index(thetas, name="theta"),
+    )

@@ -13,7 +13,9 @@ singular values); the rest of ``S`` is zero.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+from .. import samplers
 from .._validation import check_generator, check_int, check_real
 from ..free_convolution import FreeConvolutionSemicircle
 from ..group_threshold import group_separation_threshold, single_spike_threshold
@@ -22,13 +24,16 @@ from ..laws import DiscreteLaw
 from .statistics import VerdictSpec, count_test, mean_test
 
 __all__ = [
+    "component_counts",
     "cusp_constant",
     "edge_rule_fraction",
+    "fit_table",
     "gap_opening",
     "group_law_support",
     "group_spectrum",
     "group_threshold_verdicts",
     "monte_carlo_point",
+    "monte_carlo_table",
     "phase_labels",
     "small_kappa_fit",
     "threshold_curve",
@@ -148,15 +153,12 @@ def group_spectrum(
     sim_sigma = sigma * np.sqrt(check_real(noise_variance_factor, "noise_variance_factor", positive=True))
     if gamma is None:
         r = int(round(kappa * N))
-        x = rng.standard_normal((N, N))
-        h = (x + x.T) * (sim_sigma / np.sqrt(2 * N))
-        h[np.diag_indices(N)] = x.diagonal() * (sim_sigma / np.sqrt(N))
-        h[np.arange(N - r, N), np.arange(N - r, N)] += strength
-        return np.linalg.eigvalsh(h), r
+        spectrum = np.r_[np.zeros(N - r), np.full(r, float(strength))]
+        return np.linalg.eigvalsh(samplers.deformed_wigner(spectrum, sigma=sim_sigma, rng=rng)), r
     M = int(round(gamma * N))
     n = min(N, M)
     r = int(round(kappa * n))
-    w = rng.standard_normal((N, M)) * (sim_sigma / np.sqrt(N))
+    w = samplers.rectangular_noise(N, M, sigma=sim_sigma, rng=rng)
     w[np.arange(n - r, n), np.arange(n - r, n)] += strength
     gram = w @ w.T if N <= M else w.T @ w
     return np.sqrt(np.clip(np.linalg.eigvalsh(gram), 0.0, None)), r
@@ -366,6 +368,7 @@ def _edge_specs(points, model: str) -> list[VerdictSpec]:
         if id(p) not in slopes:
             slopes[id(p)] = _edge_noise_slopes(p)
         spec["noise_shift"] = slopes[id(p)][edge]
+        spec["noise_dof"] = max(dof, 1)  # the sd is estimated: the noncentral t law's power
         side = "above" if p["separated"] else "below"
         spec.update(
             theorem="T9",
@@ -432,3 +435,74 @@ def group_threshold_verdicts(*, square_points, rectangular_points, fits) -> list
             )
         )
     return specs
+
+
+def component_counts(kappas, curves: dict, models: dict, *, sigma: float = 1.0, step: int = 1) -> list[int]:
+    """How many intervals the group law's support has at every ``step``-th ``kappa`` of ``kappas``, at
+    0.8 and 1.25 times the threshold ``curves[name]`` (on the same ``kappas``) of each model
+    (``models[name]`` is its ``gamma``, None for square), in that order of loops."""
+    counts = []
+    for name, g in models.items():
+        for i in range(0, len(kappas), step):
+            for f in (0.8, 1.25):
+                support = group_law_support(
+                    kappa=float(kappas[i]), strength=f * curves[name][i], sigma=sigma, gamma=g
+                )
+                counts.append(len(support))
+    return counts
+
+
+def fit_table(fits: dict) -> pd.DataFrame:
+    """The small-kappa fits of :func:`small_kappa_fit` by model name (the index ``model``): the BBP
+    threshold, the fitted exponent and constant, the derived constant, their relative difference
+    and the next-order coefficient."""
+    return pd.DataFrame(
+        [
+            {
+                "model": name,
+                "BBP threshold": f["bbp"],
+                "fitted exponent": f["exponent"],
+                "fitted constant C": f["constant"],
+                "derived constant": f["derived_constant"],
+                "relative difference": f["constant"] / f["derived_constant"] - 1,
+                "next order D": f["next_order"],
+            }
+            for name, f in fits.items()
+        ]
+    ).set_index("model")
+
+
+def monte_carlo_table(points: dict) -> pd.DataFrame:
+    """One row per :func:`monte_carlo_point` of ``points[model]`` (``model`` in ``"square"``,
+    ``"rectangular"``): the point, its distance to the threshold in units of ``N^(-2/3)``, the
+    predicted phase, and each edge of the law beside the mean over seeds of the matching spectral
+    value (the bulk top and the group bottom only where the group is predicted separated), the mean
+    fraction of the group counted above the gap and the mean gap in local spacings."""
+    rows = []
+    for model, model_points in points.items():
+        for p in model_points:
+            mean = {key: np.mean([s[key] for s in p["seeds"]]) for key in ("below", "above", "top")}
+            rows.append(
+                {
+                    "model": model,
+                    "kappa": p["kappa"],
+                    "r": p["r"],
+                    "strength": p["strength"],
+                    "threshold": p["threshold"],
+                    "distance / N^(-2/3)": p["distance"] / p["edge_scale"],
+                    "predicted": "separated" if p["separated"] else "absorbed",
+                    "bulk top: law": p["bulk_edge"],
+                    "bulk top: mean": mean["below"] if p["separated"] else np.nan,
+                    "group bottom: law": p["group_edge"],
+                    "group bottom: mean": mean["above"] if p["separated"] else np.nan,
+                    "top: law": p["top_edge"],
+                    "top: mean": mean["top"],
+                    "count above gap / r": (
+                        np.mean([s["count_above_gap"] for s in p["seeds"]]) / p["r"]
+                        if p["separated"]
+                        else np.nan
+                    ),
+                    "gap / local spacing": np.mean([s["gap_ratio"] for s in p["seeds"]]),
+                }
+            )
+    return pd.DataFrame(rows)

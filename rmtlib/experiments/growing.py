@@ -46,17 +46,24 @@ __all__ = [
     "FAMILIES",
     "FLUCTUATION_MODELS",
     "GrowingOutliers",
+    "cluster_ends_table",
     "crossover_rank",
+    "crossover_table",
     "end_of_cluster_shift",
     "error_slopes",
     "entry_excess_kurtosis",
     "growing_outliers",
     "growing_verdicts",
     "leave_one_out_shift",
+    "lowest_outlier_table",
+    "mean_squared_z_by_model",
     "outlier_design",
     "outlier_errors",
     "outlier_variance",
+    "overlap_error_table",
+    "rms_error_table",
     "t5_study",
+    "variance_table",
 ]
 
 FAMILIES = ("many", "crowded", "interval")
@@ -788,3 +795,139 @@ def error_slopes(many, predictors: dict) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows).set_index(["alpha", "prediction"])
+
+
+# ----------------------------------------------------------------------------- the chapter's tables
+
+
+def rms_error_table(many, predictors: dict) -> pd.DataFrame:
+    """Root-mean-square standardized error of each prediction in the *many* family, one row per
+    ``(alpha, N)``: ``sqrt(sum of z^2 / number of outliers)`` over the matrices of the row, and the
+    number of outliers ``r``. ``predictors`` maps a column suffix (``"first_order"``) to its label."""
+    table = many.groupby(["exponent", "N"]).apply(
+        lambda g: pd.Series(
+            {
+                **{
+                    f"rms z, {label}": np.sqrt(g[f"z_sq_{p}"].sum() / g["r"].sum())
+                    for p, label in predictors.items()
+                },
+                "r": int(g["r"].iloc[0]),
+            }
+        ),
+        include_groups=False,
+    )
+    table.index.names = ["alpha", "N"]
+    return table
+
+
+def lowest_outlier_table(many) -> pd.DataFrame:
+    """Mean standardized error of the lowest outlier per ``(alpha, N)``: first order, its predicted
+    leave-one-out shift, and the deterministic equivalent."""
+    table = many.groupby(["exponent", "N"])[
+        ["z_bottom_first_order", "bias_bottom", "z_bottom_equivalent"]
+    ].mean()
+    table.index.names = ["alpha", "N"]
+    table.columns = ["first order, observed", "leave-one-out shift (predicted)", "det. equivalent, observed"]
+    return table
+
+
+def cluster_ends_table(crowded) -> pd.DataFrame:
+    """The crowded family per ``(beta, N)``, means over seeds in sd units: the first-order error at the
+    top and bottom ends of the cluster (``observed_*``) and its predicted leave-one-out shift
+    (``bias_*``), the smallest spacing, and the deterministic equivalent's error at both ends."""
+    ends = (
+        crowded.assign(
+            observed_top=crowded["z_top_first_order"],
+            observed_bottom=crowded["z_bottom_first_order"],
+            spacing_in_sd=crowded["min_spacing"] / crowded["fluctuation"],
+        )
+        .groupby(["exponent", "N"])[
+            [
+                "observed_top",
+                "bias_top",
+                "observed_bottom",
+                "bias_bottom",
+                "spacing_in_sd",
+                "z_top_equivalent",
+                "z_bottom_equivalent",
+            ]
+        ]
+        .mean()
+    )
+    ends.index.names = ["beta", "N"]
+    return ends
+
+
+def crossover_table(cross, *, N: int, sigma: float) -> pd.DataFrame:
+    """The interval family at one ``N``, one row per number of outliers ``r`` (an ``int`` index): the
+    lowest outlier's mean standardized error of each prediction and its predicted leave-one-out shift,
+    the closed form ``(r-1) H_(r-1) / (2N)`` of that shift in sd (:func:`end_of_cluster_shift`), and the
+    root-mean-square standardized error over all outliers of the first order and the equivalent."""
+    table = cross.groupby("r")[
+        ["z_bottom_first_order", "bias_bottom", "z_bottom_leave_one_out", "z_bottom_equivalent"]
+    ].mean()
+    table["closed form (r-1) H_(r-1) / (2N) / sd"] = [
+        end_of_cluster_shift(int(r), N, width=2.0, sigma=sigma) / (sigma / np.sqrt(N)) for r in table.index
+    ]
+    squares = cross.groupby("r")[["z_sq_first_order", "z_sq_equivalent"]].sum()
+    outliers_per_r = cross.groupby("r")["r"].sum()
+    table["rms z, first order"] = np.sqrt(squares["z_sq_first_order"] / outliers_per_r)
+    table["rms z, equivalent"] = np.sqrt(squares["z_sq_equivalent"] / outliers_per_r)
+    table.index = table.index.astype(int)
+    return table
+
+
+def variance_table(thetas, nu, *, N: int, sigma: float) -> pd.DataFrame:
+    """Predicted ``N Var(lambda_j)`` of the outliers ``thetas`` of ``S`` over the bulk law ``nu``, one
+    column per noise model of :data:`FLUCTUATION_MODELS` (:func:`outlier_variance`), with the squared
+    overlap ``o`` of each outlier; indexed by ``theta``."""
+    prediction = outliers.predict_outliers(thetas, nu, sigma)
+    G = -nu.stieltjes(prediction.theta + 0j).real
+    return pd.DataFrame(
+        {
+            "overlap o": prediction.overlap,
+            **{
+                model: N
+                * outlier_variance(
+                    prediction.overlap,
+                    G,
+                    N=N,
+                    sigma=sigma,
+                    basis=params["basis"],
+                    kurtosis=entry_excess_kurtosis(params["entries"]),
+                )
+                for model, params in FLUCTUATION_MODELS.items()
+            },
+        },
+        index=pd.Index(prediction.theta, name="theta"),
+    )
+
+
+def mean_squared_z_by_model(fluct) -> pd.Series:
+    """Per noise model of the fluctuation study, the mean squared standardized error of the
+    deterministic equivalent over all outliers (1 = the model's own variance formula)."""
+    return fluct.groupby("model").apply(
+        lambda g: g["z_sq_equivalent"].sum() / g["r"].sum(), include_groups=False
+    )
+
+
+def overlap_error_table(many) -> pd.DataFrame:
+    """Squared eigenvector overlaps of the *many* family at its largest ``N``, observed minus predicted,
+    one row per ``alpha``: the number of outliers, the mean error of the limit formula and of the
+    deterministic equivalent, and the root-mean-square error of the equivalent, over all outliers."""
+    top = many[many["N"] == many["N"].max()]
+    table = top.groupby("exponent").apply(
+        lambda g: pd.Series(
+            {
+                "outliers": int(g["r"].sum()),
+                "mean error, limit formula": g["overlap_sum_first_order"].sum() / g["r"].sum(),
+                "mean error, deterministic equivalent": g["overlap_sum_equivalent"].sum() / g["r"].sum(),
+                "rms error, deterministic equivalent": np.sqrt(
+                    g["overlap_sq_equivalent"].sum() / g["r"].sum()
+                ),
+            }
+        ),
+        include_groups=False,
+    )
+    table.index.name = "alpha"
+    return table

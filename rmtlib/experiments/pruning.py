@@ -13,17 +13,23 @@ import pandas as pd
 from .. import laws, network, outliers, pruning, samplers
 from .._validation import check_array, check_choice, check_generator, check_int, check_real
 from ..samplers import power_law_bulk
-from .statistics import pooled_t_check
+from .statistics import t_interval
 
 __all__ = [
     "pruning_verdicts",
     "layer_fits",
     "PRUNING_THRESHOLDS",
     "SYNTHETIC_RULES",
+    "bulk_width_sweep",
     "compare_rules",
+    "miscalibration",
+    "network_study",
     "pruning_rule_counts",
     "pruning_study",
     "rank_error_curve",
+    "rule_count_extremes",
+    "rule_count_table",
+    "rule_counts_by_rank",
     "rule_table",
     "shrinkage_error_prediction",
     "synthetic_rule_study",
@@ -376,6 +382,97 @@ def layer_fits(layers) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def miscalibration(full: pd.DataFrame, *, sigma: float, n_outliers: int, actual_edge: float) -> pd.Series:
+    """The full-rank study of :func:`synthetic_rule_study` summarised: the true and the fitted noise
+    level, the mean threshold of each edge rule, the largest bulk singular value of one draw of ``W``
+    (``actual_edge``) and how many bulk singular values the true-sigma Marchenko-Pastur edge keeps
+    (kept minus the ``n_outliers`` outliers of ``S``)."""
+    return pd.Series(
+        {
+            "true sigma": sigma,
+            "sigma fitted to the middle quantiles": full["sigma_fit"].mean(),
+            "MP edge of the true sigma (+TW margin)": full["threshold_mp_edge_true_sigma"].mean(),
+            "MP edge of the fitted sigma (+TW margin)": full["threshold_mp_edge"].mean(),
+            "free-convolution edge (Monte Carlo, 95%)": full["threshold_free_edge"].mean(),
+            "largest bulk singular value of W (one draw)": actual_edge,
+            "bulk singular values kept, MP edge of the true sigma": (
+                full["kept_mp_edge_true_sigma"].mean() - n_outliers
+            ),
+        }
+    )
+
+
+def bulk_width_sweep(*, N: int, M: int, bulk_widths, outliers_of_S, sigma: float = 1.0, rng) -> pd.DataFrame:
+    """One full-rank ``W = S + R / sqrt(N)`` per width: ``S`` with a bulk uniform on ``[0, width]``
+    plus ``outliers_of_S``; one row per width with ``bulk_width`` and :func:`compare_rules`."""
+    check_generator(rng)
+    rows = []
+    for width in bulk_widths:
+        S, bulk = _signal("full_rank", N, M, (), width, outliers_of_S, rng)
+        W = S + samplers.rectangular_noise(N, M, sigma=sigma, rng=rng)
+        rows.append({"bulk_width": width, **compare_rules(W, S, sigma=sigma, signal_bulk=bulk, rng=rng)})
+    return pd.DataFrame(rows)
+
+
+def rule_counts_by_rank(
+    *, N: int, M: int, alphas, sigma: float = 1.0, s_low: float = 2.5, spacing: float = 0.1, rng
+) -> pd.DataFrame:
+    """:func:`pruning_rule_counts` for each exponent in ``alphas`` (in order, one draw each), indexed by
+    the number of outliers ``r``."""
+    counts = pd.DataFrame(
+        [
+            pruning_rule_counts(N=N, M=M, alpha=a, sigma=sigma, s_low=s_low, spacing=spacing, rng=rng)
+            for a in alphas
+        ]
+    )
+    counts.index = pd.Index(counts["r"].astype(int), name="r")
+    return counts
+
+
+def rule_count_table(counts: pd.DataFrame, rules=PRUNING_THRESHOLDS) -> pd.DataFrame:
+    """``"signal dropped / noise kept"`` per rule (columns) and number of outliers (rows) of
+    :func:`rule_counts_by_rank`."""
+    table = pd.DataFrame(
+        {
+            rule: counts[f"{rule}_signal_dropped"].map("{:.0f}".format)
+            + " / "
+            + counts[f"{rule}_noise_kept"].map("{:.0f}".format)
+            for rule in rules
+        },
+        index=counts.index,
+    )
+    table.columns.name = "signal dropped / noise kept"
+    return table
+
+
+def rule_count_extremes(counts: pd.DataFrame, rules=PRUNING_THRESHOLDS) -> dict[str, float]:
+    """The numbers the chapter's text quotes from :func:`rule_counts_by_rank`: per rule, the noise
+    directions kept with the fewest outliers (``noise_kept_<rule>``, first row) and the signal
+    directions dropped with the most (``signal_dropped_max_<rule>``, last row), and the noise
+    directions the true-sigma edge is predicted to keep with the fewest (``pred_noise_kept_mp``)."""
+    first, last = counts.iloc[0], counts.iloc[-1]
+    out = {}
+    for rule in rules:
+        out[f"noise_kept_{rule}"] = float(first[f"{rule}_noise_kept"])
+        out[f"signal_dropped_max_{rule}"] = float(last[f"{rule}_signal_dropped"])
+    out["pred_noise_kept_mp"] = float(first["predicted_mp_edge_true_sigma_noise_kept"])
+    return out
+
+
+def network_study(*, hidden, rank_fractions, max_iter: int, rngs) -> pd.DataFrame:
+    """:func:`pruning_study` for one network per generator in ``rngs``, the rows of all networks with
+    their index in ``seed``."""
+    return pd.DataFrame(
+        [
+            {**row, "seed": i}
+            for i, rng in enumerate(rngs)
+            for row in pruning_study(
+                hidden=tuple(hidden), rank_fractions=tuple(rank_fractions), max_iter=max_iter, rng=rng
+            )
+        ]
+    )
+
+
 def pruning_verdicts(
     finite: pd.DataFrame,
     full: pd.DataFrame,
@@ -404,7 +501,7 @@ def pruning_verdicts(
             "quantity": "finite-rank S: relative Frobenius error of shrinkage vs asymptotic BGN prediction",
             "predicted": float(predicted_error),
             "observed": float(shrink_err.mean()),
-            "tolerance": 5 * pooled_t_check(shrink_err)["se"],
+            "tolerance": 5 * t_interval(shrink_err)["se"],
             "N": N,
             "seeds": n_seeds,
             "note": "tolerance: 5 standard errors of the mean over seeds (Student t, n_seeds - 1 dof: "

@@ -18,6 +18,7 @@ __all__ = [
     "rectangular_verdicts",
     "singular_spike_draws",
     "singular_spike_table",
+    "spec_table",
     "spiked_singular_triplet",
 ]
 
@@ -246,3 +247,15 @@ def mp_bulk(
             }
         )
     return pd.DataFrame(rows), singular_values
+
+
+def spec_table(specs) -> pd.DataFrame:
+    """The chapter's verdict specs as a table indexed by ``quantity``: ``observed``, ``tolerance`` and
+    the ``detectable relative error`` of each."""
+    return pd.DataFrame(
+        {
+            "observed": {s["quantity"]: s["observed"] for s in specs},
+            "tolerance": {s["quantity"]: s["tolerance"] for s in specs},
+            "detectable relative error": {s["quantity"]: s["detectable"] for s in specs},
+        }
+    )

@@ -18,10 +18,11 @@ import pandas as pd
 from .. import outliers, samplers
 from .._validation import check_choice, check_generator, check_int, check_real
 from ..samplers import power_law_bulk
-from .statistics import loglog_slope_interval, pooled_t_check, t_statistic
+from .statistics import loglog_slope_interval, pooled_t_check, t_interval, t_statistic
 
 __all__ = [
     "error_slopes",
+    "error_study",
     "rectangular_growing_verdicts",
     "overlap_table",
     "crowded_study",
@@ -69,8 +70,9 @@ def rectangular_outliers_of_S(
 
 
 def outlier_residual_test(results, prediction: str = "equivalent", *, level: float = 0.999) -> dict:
-    """:func:`pooled_t_check` of one value per matrix: ``sqrt(N)`` times the mean over its outliers of
-    ``observed - prediction`` (``prediction`` is ``"equivalent"`` or ``"first_order"``).
+    """:func:`~rmtlib.experiments.statistics.t_interval` of one value per matrix: ``sqrt(N)`` times the
+    mean over its outliers of ``observed - prediction`` (``prediction`` is ``"equivalent"`` or
+    ``"first_order"``).
 
     The outliers of one matrix fluctuate together (crowded ones above all), the matrices
     independently, so the matrices are the units of the test. Adds ``detectable``: the
@@ -91,7 +93,7 @@ def outlier_residual_test(results, prediction: str = "equivalent", *, level: flo
     results = list(results)
     residual = [np.sqrt(x.N) * np.mean(x.observed - getattr(x, prediction)) for x in results]
     scale = float(np.mean([np.sqrt(x.N) * np.mean(getattr(x, prediction)) for x in results]))
-    test = pooled_t_check(residual, level=level)
+    test = t_interval(residual, level=level)
     slopes = [getattr(x, f"slope_{prediction}") for x in results]
     noise_shift = (
         None
@@ -351,7 +353,7 @@ def outlier_error_summary(res: RectangularGrowing) -> dict[str, float]:
 
 def bulk_table(bulk: dict) -> pd.DataFrame:
     """One row per :class:`RectangularBulk` of ``bulk`` (keyed by aspect ratio): the
-    :func:`~rmtlib.experiments.statistics.pooled_t_check` of its per-draw mean errors against the
+    :func:`~rmtlib.experiments.statistics.t_interval` of its per-draw mean errors against the
     information-plus-noise law, and the detectable shift relative to the mean singular value.
 
     Examples
@@ -363,7 +365,7 @@ def bulk_table(bulk: dict) -> pd.DataFrame:
     """
     rows = []
     for res in bulk.values():
-        test = pooled_t_check(res.mean_errors())
+        test = t_interval(res.mean_errors())
         rows.append(
             {
                 "gamma": res.M / res.N,
@@ -525,18 +527,29 @@ def rectangular_growing_verdicts(
         )
     overlap_runs = list(overlap_runs)
     for side, part in overlap_table(overlap_runs).groupby("side"):
-        test = pooled_t_check((part["observed"] - part["predicted"]).to_numpy())
+        test = pooled_t_check(
+            (part["observed"] - part["predicted"]).to_numpy(),
+            scale=part["predicted"].mean(),
+            units="outliers",
+        )
         specs.append(
             {
                 "theorem": "T8",
                 "quantity": f"overlaps {side}: observed - first order",
-                "predicted": 0.0,
-                "observed": test["mean"],
-                "tolerance": test["tolerance"],
+                **test,
                 "N": overlap_runs[0].N,
                 "seeds": len(overlap_runs),
-                "detectable": test["detectable_shift"] / part["predicted"].mean(),
-                "note": f"t-test over {test['count']} outliers, level 1e-3",
             }
         )
     return specs
+
+
+def error_study(runs: dict) -> pd.DataFrame:
+    """One row per matrix of ``runs`` (keyed by ``(N, alpha, replicate)``, values
+    :class:`RectangularGrowing`): the key and :func:`outlier_error_summary`."""
+    return pd.DataFrame(
+        [
+            {"N": n, "alpha": a, "replicate": k, **outlier_error_summary(res)}
+            for (n, a, k), res in runs.items()
+        ]
+    )

@@ -11,10 +11,14 @@ from ..samplers import top_eigenvalue_tridiagonal
 from .statistics import log_variance_ratio_test, log_variance_test, mean_test, outlier_fluctuation_variance
 
 __all__ = [
-    "fluctuation_table",
     "critical_window",
+    "critical_window_study",
+    "fluctuation_draws",
+    "fluctuation_table",
     "spike",
+    "spike_study",
     "spike_verdicts",
+    "window_means",
 ]
 
 
@@ -185,3 +189,56 @@ def fluctuation_table(fluct: dict, variance: dict) -> pd.DataFrame:
             "predicted variance": variance,
         }
     )
+
+
+def spike_study(*, N: int, thetas, seeds: int, sigma: float = 1.0, rng) -> pd.DataFrame:
+    """:func:`spike` for each spike in ``thetas``, ``seeds`` matrices each: one row per matrix, with
+    ``theta``."""
+    return pd.DataFrame(
+        [
+            {"theta": theta, **spike(N=N, theta=theta, sigma=sigma, rng=rng)}
+            for theta in thetas
+            for _ in range(seeds)
+        ]
+    )
+
+
+def fluctuation_draws(
+    *, N: int, theta: float, sigma: float = 1.0, samples: int, noise_variance_factor: float = 1.0, rng
+) -> dict[str, pd.DataFrame]:
+    """``samples`` draws of :func:`spike` per basis of ``S`` (``"diagonal"``, then ``"haar"``), one
+    frame per basis."""
+    return {
+        basis: pd.DataFrame(
+            [
+                spike(
+                    N=N,
+                    theta=theta,
+                    sigma=sigma,
+                    basis=basis,
+                    noise_variance_factor=noise_variance_factor,
+                    rng=rng,
+                )
+                for _ in range(samples)
+            ]
+        )
+        for basis in ("diagonal", "haar")
+    }
+
+
+def critical_window_study(*, sizes, ws, samples: int, sigma: float = 1.0, rng) -> pd.DataFrame:
+    """:func:`critical_window` for each size, each ``w`` and ``samples`` draws, in that order of loops:
+    one row per draw with ``N`` and ``w``."""
+    return pd.DataFrame(
+        [
+            {"N": n, "w": w, **critical_window(N=n, w=w, sigma=sigma, rng=rng)}
+            for n in sizes
+            for w in ws
+            for _ in range(samples)
+        ]
+    )
+
+
+def window_means(window: pd.DataFrame) -> pd.DataFrame:
+    """Mean and standard deviation over draws of the scaled top eigenvalue ``edge_scaled`` per ``(N, w)``."""
+    return window.groupby(["N", "w"])["edge_scaled"].agg(["mean", "std"])

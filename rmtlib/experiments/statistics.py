@@ -11,7 +11,8 @@ smallest relative error in the checked quantity that it rejects with probability
 
 A maximum over many outliers with a union bound misses a systematic error of one standard
 deviation on every outlier; a pooled statistic sees it. Means: :func:`mean_test` (i.i.d.
-values), :func:`pooled_t_check` (the same Student t-test in the form chapters T7 and T8 read),
+values), :func:`pooled_t_check` (the same Student t-test against 0 at a confidence level, on
+:func:`t_interval`, the form chapters T7 and T8 read),
 :func:`standardized_mean_test` (errors of known variance given by their sum),
 :func:`pooled_z_test` (standardized errors of different variances), :func:`cell_mean_test`
 (cells of draws, Welch), :func:`cluster_mean_test` (errors correlated within a matrix),
@@ -58,6 +59,7 @@ __all__ = [
     "pooled_z_test",
     "standardized_mean_test",
     "student_power_margin",
+    "t_interval",
     "variance_test",
     "z_square_test",
 ]
@@ -126,6 +128,19 @@ def passed(spec: dict) -> bool:
     return bool(abs(spec["observed"] - spec["predicted"]) <= spec["tolerance"])
 
 
+def _mean_and_se(values: np.ndarray) -> tuple[float, float]:
+    """The mean of ``values`` and its standard error: the sample standard deviation (``ddof=1``) over
+    ``sqrt(n)``. The one place this module computes it."""
+    return float(values.mean()), float(values.std(ddof=1) / np.sqrt(values.size))
+
+
+def _student_t(values: np.ndarray, quantile: float) -> tuple[float, float, float]:
+    """The mean and standard error of ``values`` (:func:`_mean_and_se`) and the margin of
+    :func:`student_power_margin` at ``quantile`` with ``n - 1`` degrees of freedom."""
+    mean, se = _mean_and_se(values)
+    return mean, se, student_power_margin(values.size - 1, quantile)
+
+
 def mean_test(
     values,
     *,
@@ -155,9 +170,8 @@ def mean_test(
     bias = check_real(bias, "bias", nonnegative=True)
     n = values.size
     if sd is None:
-        se = float(values.std(ddof=1) / np.sqrt(n))
         quantile = float(stats.t.isf(level / 2, n - 1))
-        margin = student_power_margin(n - 1, quantile)
+        _, se, margin = _student_t(values, quantile)
         how = f"Student t, {n - 1} dof"
     else:
         se = check_real(sd, "sd", positive=True) / float(np.sqrt(n))
@@ -750,40 +764,67 @@ def t_statistic(values) -> float:
     x = np.asarray(values, dtype=float).ravel()
     if x.size < 2:
         return np.nan
-    return float(x.mean() / (x.std(ddof=1) / np.sqrt(x.size)))
+    mean, se = _mean_and_se(x)
+    return float(mean / se)
 
 
-def pooled_t_check(residuals, *, level: float = 0.999) -> dict:
-    """A two-sided t-test that the residuals have mean 0.
+def t_interval(residuals, *, level: float = 0.999) -> dict:
+    """The two-sided t-test that the residuals have mean 0, as the numbers of its interval.
 
     Returns ``mean``, ``se`` (sample standard deviation over ``sqrt(count)``), ``tolerance``
     (the ``(1 + level) / 2`` quantile of Student's t with ``count - 1`` degrees of freedom times
-    ``se``: the false-alarm rate is ``1 - level`` for independent Gaussian residuals) and
+    ``se``: the false-alarm rate is ``1 - level`` for independent Gaussian residuals),
     ``detectable_shift``, the shift of the mean rejected with probability 0.9
-    (``tolerance + m se``, ``m`` from the noncentral t law:
-    :func:`~student_power_margin`).
-    The same test as :func:`~mean_test` without ``sd``, in the form
-    that chapters T7 and T8 read (``level`` is the confidence, not the false-alarm rate).
+    (``tolerance + m se``, ``m`` from the noncentral t law: :func:`~student_power_margin`), and
+    ``count``. The test of :func:`~mean_test` without ``sd`` (the same computation,
+    :func:`_student_t`), with ``level`` the confidence, not the false-alarm rate: the quantile is
+    ``stats.t.ppf((1 + level) / 2)``, which can differ from ``mean_test``'s ``stats.t.isf(level / 2)``
+    in the last bits, so the two keep their own quantile.
 
     Examples
     --------
-    >>> out = pooled_t_check([0.1, -0.1, 0.2, -0.2])
+    >>> out = t_interval([0.1, -0.1, 0.2, -0.2])
     >>> round(out["mean"], 12), round(out["se"], 4)
     (0.0, 0.0913)
     """
     x = np.asarray(residuals, dtype=float).ravel()
     if x.size < 2:
         raise ValueError(f"residuals must have at least 2 entries, got {x.size}")
-    se = float(np.std(x, ddof=1) / np.sqrt(x.size))
     quantile = float(stats.t.ppf(0.5 + 0.5 * level, x.size - 1))
+    mean, se, margin = _student_t(x, quantile)
     tol = quantile * se
     return {
-        "mean": float(x.mean()),
+        "mean": mean,
         "se": se,
         "tolerance": tol,
-        "detectable_shift": tol + student_power_margin(x.size - 1, quantile) * se,
+        "detectable_shift": tol + margin * se,
         "count": int(x.size),
     }
+
+
+def pooled_t_check(
+    residuals, *, scale: float | None = None, level: float = 0.999, units: str = "values"
+) -> VerdictSpec:
+    """:func:`t_interval` as the keyword arguments of :func:`rmtlib.verdict.check`: ``predicted`` 0,
+    ``observed`` the mean residual, its ``tolerance``, ``seeds`` the number of residuals and
+    ``detectable`` the detectable shift relative to ``scale`` (``None`` without a scale); the note
+    names the ``units`` the residuals are taken over.
+
+    Examples
+    --------
+    >>> spec = pooled_t_check([0.1, -0.1, 0.2, -0.2], scale=2.0, units="matrices")
+    >>> spec.observed == 0.0, spec.seeds, spec.note
+    (True, 4, 't-test over 4 matrices, level 1e-3')
+    """
+    test = t_interval(residuals, level=level)
+    return VerdictSpec(
+        predicted=0.0,
+        observed=test["mean"],
+        tolerance=test["tolerance"],
+        seeds=test["count"],
+        detectable=None if scale is None else test["detectable_shift"] / scale,
+        note=f"t-test over {test['count']} {units}, level {1 - level:.0e}".replace("e-0", "e-"),
+    )
 
 
 def loglog_slope_interval(table, *, x: str, y: str, n_boot: int = 2000, level: float = 0.9, rng) -> dict:
@@ -880,7 +921,7 @@ def paired_rule_comparison(study: pd.DataFrame, *, at: str = "rmt", metric: str 
     for i, a in enumerate(methods):
         for b in methods[i + 1 :]:
             d = (wide[a] - wide[b]).to_numpy()
-            se = float(np.std(d, ddof=1) / np.sqrt(d.size))
+            _, se = _mean_and_se(d)
             if se > 0:
                 t = float(d.mean() / se)
                 p = float(2 * stats.t.sf(abs(t), d.size - 1))

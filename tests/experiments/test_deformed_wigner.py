@@ -76,3 +76,30 @@ def test_deformed_ks_with_delta0_is_the_semicircle_distance():
     direct = kolmogorov_distance(np.linalg.eigvalsh(wigner(300, rng=rng(8))), Semicircle(sigma=1.0))
     assert out["ks"] == pytest.approx(direct, abs=1e-9)
     assert out["tolerance"] == statistics.ks_tolerance(300)
+
+
+def test_edge_table_reads_the_support_and_the_extreme_eigenvalues():
+    law = FreeConvolutionSemicircle(DiscreteLaw([-0.8, 0.8]), 1.0)
+    ev = np.sort(rng(3).normal(size=50))
+    table = deformed_wigner.edge_table({"two-point": ev}, {"two-point": law}, N=50)
+    support = law.support()
+    left, right = support[0][0], support[-1][1]
+    row = table.loc["two-point"]
+    assert (row["left edge"], row["right edge"]) == (left, right)
+    assert (row["smallest eigenvalue"], row["largest eigenvalue"]) == (ev.min(), ev.max())
+    assert row["left gap x N^(2/3)"] == pytest.approx((ev.min() - left) * 50 ** (2 / 3), rel=1e-14)
+    assert row["right gap x N^(2/3)"] == pytest.approx((ev.max() - right) * 50 ** (2 / 3), rel=1e-14)
+
+
+def test_ks_study_is_deformed_ks_in_the_order_of_its_loops():
+    nus = {"a": DiscreteLaw([0.0]), "b": DiscreteLaw([-0.5, 0.5])}
+    table = deformed_wigner.ks_study(nus, sizes=[40, 80], seeds=2, sigma=1.0, rng=rng(6))
+    g = rng(6)
+    direct = [
+        deformed_wigner.deformed_ks(N=n, nu=nus[name], sigma=1.0, rng=g)["ks"]
+        for name in nus
+        for n in (40, 80)
+        for _ in range(2)
+    ]
+    assert table["ks"].tolist() == direct
+    assert table["nu"].tolist() == ["a"] * 4 + ["b"] * 4 and table["N"].tolist() == [40, 40, 80, 80] * 2

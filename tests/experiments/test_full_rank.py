@@ -5,6 +5,7 @@ import pytest
 
 from rmtlib.experiments import full_rank, statistics
 from rmtlib.laws import Uniform
+from rmtlib.outliers import predict_outliers
 
 
 def rng(seed=0):
@@ -37,3 +38,14 @@ def test_outlier_comparison_refuses_bad_input():
         full_rank.outlier_comparison(N=100, nu=Uniform(low=-1.0, high=1.0), thetas=[], rng=rng())
     with pytest.raises(TypeError, match="rng"):
         full_rank.outlier_comparison(N=100, nu=Uniform(low=-1.0, high=1.0), thetas=[3.0], rng=0)
+
+
+def test_separation_table_is_the_prediction_per_law():
+    thetas = [1.05, 1.6, 3.0]
+    nus = {"uniform": Uniform(low=-1.0, high=1.0), "narrow": Uniform(low=-0.1, high=0.1)}
+    table = full_rank.separation_table(thetas, nus, sigma=1.0)
+    assert table.index.name == "theta" and table.index.tolist() == thetas
+    for name, nu in nus.items():
+        assert table[name].tolist() == predict_outliers(thetas, nu, 1.0).separated.tolist()
+    # just above the edge of Uniform(-1, 1) an outlier is absorbed; the narrow law lets it separate
+    assert table["narrow"].tolist() == [True, True, True] and table["uniform"].tolist()[0] is False

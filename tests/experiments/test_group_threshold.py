@@ -141,3 +141,54 @@ def test_phase_labels_and_sweep_point_follow_the_threshold():
     assert point["threshold"] == curve[1] and point["bbp"] == pytest.approx(2.0**0.25, rel=1e-13)
     square = group_threshold.threshold_point(kappa=0.1, model="square", gamma=5.0)  # gamma ignored
     assert square["threshold"] == pytest.approx((0.9 ** (1 / 3) + 0.1 ** (1 / 3)) ** 1.5, rel=1e-13)
+
+
+def test_monte_carlo_table_means_over_seeds_and_blanks_an_absorbed_group():
+    seeds = [
+        {"below": 1.0, "above": 3.0, "top": 4.0, "count_above_gap": 5, "gap_ratio": 6.0},
+        {"below": 2.0, "above": 5.0, "top": 6.0, "count_above_gap": 4, "gap_ratio": 8.0},
+    ]
+    point = {
+        "kappa": 0.1,
+        "r": 5,
+        "strength": 2.0,
+        "threshold": 1.5,
+        "distance": 0.5,
+        "edge_scale": 0.01,
+        "separated": True,
+        "bulk_edge": 1.4,
+        "group_edge": 3.9,
+        "top_edge": 5.1,
+        "seeds": seeds,
+    }
+    absorbed = {**point, "separated": False, "bulk_edge": np.nan, "group_edge": np.nan}
+    table = group_threshold.monte_carlo_table({"square": [point], "rectangular": [absorbed]})
+    square, rect = table.to_dict("records")
+    assert square["model"] == "square" and square["distance / N^(-2/3)"] == pytest.approx(50.0)
+    assert (square["bulk top: mean"], square["group bottom: mean"], square["top: mean"]) == (1.5, 4.0, 5.0)
+    assert square["count above gap / r"] == 0.9 and square["gap / local spacing"] == 7.0
+    assert square["predicted"] == "separated" and rect["predicted"] == "absorbed"
+    assert (
+        np.isnan(rect["bulk top: mean"])
+        and np.isnan(rect["count above gap / r"])
+        and rect["top: mean"] == 5.0
+    )
+
+
+def test_component_counts_and_fit_table():
+    kappas = np.geomspace(1e-3, 0.3, 6)
+    models = {"square": None, "rectangular": 2.0}
+    curves = {name: group_threshold.threshold_curve(kappas, gamma=g) for name, g in models.items()}
+    counts = group_threshold.component_counts(kappas, curves, models, step=3)
+    direct = [
+        len(group_threshold.group_law_support(kappa=float(kappas[i]), strength=f * curves[name][i], gamma=g))
+        for name, g in models.items()
+        for i in (0, 3)
+        for f in (0.8, 1.25)
+    ]
+    assert counts == direct
+    assert counts[0::2] == [1, 1, 1, 1] and counts[1::2] == [2, 2, 2, 2]  # below / above the threshold
+    fit = {"bbp": 1.0, "exponent": 0.5, "constant": 2.2, "derived_constant": 2.0, "next_order": 0.1}
+    table = group_threshold.fit_table({"square": fit})
+    assert table.loc["square", "relative difference"] == pytest.approx(0.1)
+    assert table.loc["square", "fitted exponent"] == 0.5 and table.index.name == "model"

@@ -343,3 +343,122 @@ def test_error_slopes_of_an_exact_power_law():
     np.testing.assert_allclose(slopes["RMS slope"], -0.5, atol=1e-12)
     np.testing.assert_allclose(slopes["max-error slope"], -0.5, atol=1e-12)
     assert set(slopes["RMS 95% interval"]) == {"[-0.50, -0.50]"}
+
+
+# ----------------------------------------------------------------------------- the chapter's tables
+
+
+def _synthetic_rows(seed=0):
+    """A small study frame with the columns the chapter's tables read, arbitrary numbers."""
+    g = rng(seed)
+    rows = []
+    for exponent in (0.25, 0.5):
+        for N in (100, 400):
+            for replicate in range(3):
+                r = int(round(N**exponent))
+                rows.append(
+                    {
+                        "exponent": exponent,
+                        "N": N,
+                        "replicate": replicate,
+                        "r": r,
+                        **{f"z_sq_{p}": g.chisquare(r) for p in growing.PREDICTORS},
+                        **{
+                            f"z_{end}_{p}": g.normal()
+                            for end in ("top", "bottom")
+                            for p in growing.PREDICTORS
+                        },
+                        "bias_top": g.normal(),
+                        "bias_bottom": g.normal(),
+                        "min_spacing": g.uniform(0.01, 0.1),
+                        "fluctuation": g.uniform(0.02, 0.05),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def test_rms_and_lowest_tables_are_the_direct_group_sums():
+    rows = _synthetic_rows()
+    predictors = {"first_order": "first order", "equivalent": "det. equivalent"}
+    rms = growing.rms_error_table(rows, predictors)
+    low = growing.lowest_outlier_table(rows)
+    assert list(rms.index.names) == ["alpha", "N"] == list(low.index.names)
+    for (a, N), part in rows.groupby(["exponent", "N"]):
+        for p, label in predictors.items():
+            direct = np.sqrt(sum(part[f"z_sq_{p}"]) / sum(part["r"]))
+            assert rms.loc[(a, N), f"rms z, {label}"] == pytest.approx(direct, rel=1e-14)
+        assert rms.loc[(a, N), "r"] == round(N**a)
+        assert low.loc[(a, N), "leave-one-out shift (predicted)"] == pytest.approx(
+            np.mean(part["bias_bottom"])
+        )
+        assert low.loc[(a, N), "det. equivalent, observed"] == pytest.approx(
+            np.mean(part["z_bottom_equivalent"])
+        )
+
+
+def test_cluster_ends_table_is_the_mean_over_seeds():
+    rows = _synthetic_rows(1)
+    ends = growing.cluster_ends_table(rows)
+    assert list(ends.index.names) == ["beta", "N"]
+    part = rows[(rows["exponent"] == 0.5) & (rows["N"] == 400)]
+    assert ends.loc[(0.5, 400), "observed_top"] == pytest.approx(np.mean(part["z_top_first_order"]))
+    assert ends.loc[(0.5, 400), "spacing_in_sd"] == pytest.approx(
+        np.mean(part["min_spacing"] / part["fluctuation"])
+    )
+
+
+def test_crossover_table_sums_per_rank_and_the_closed_form():
+    rows = _synthetic_rows(2).assign(r=lambda f: f["r"].astype(float))
+    table = growing.crossover_table(rows, N=400, sigma=0.5)
+    assert table.index.dtype.kind == "i"
+    for r, part in rows.groupby("r"):
+        assert table.loc[int(r), "rms z, equivalent"] == pytest.approx(
+            np.sqrt(sum(part["z_sq_equivalent"]) / sum(part["r"])), rel=1e-14
+        )
+        assert table.loc[int(r), "z_bottom_leave_one_out"] == pytest.approx(
+            np.mean(part["z_bottom_leave_one_out"])
+        )
+        # the closed form of the shift in units of sigma / sqrt(N) = 0.5 / 20
+        assert table.loc[int(r), "closed form (r-1) H_(r-1) / (2N) / sd"] == pytest.approx(
+            growing.end_of_cluster_shift(int(r), 400, width=2.0, sigma=0.5) / (0.5 / 20)
+        )
+
+
+def test_variance_table_columns_are_the_variance_formula_per_model():
+    table = growing.variance_table([5.0, 3.0], UNIFORM, N=200, sigma=1.0)
+    prediction = predict_outliers([5.0, 3.0], UNIFORM, 1.0)
+    np.testing.assert_array_equal(table.index, prediction.theta)
+    np.testing.assert_array_equal(table["overlap o"], prediction.overlap)
+    G = -UNIFORM.stieltjes(prediction.theta + 0j).real
+    for model, params in growing.FLUCTUATION_MODELS.items():
+        direct = 200 * growing.outlier_variance(
+            prediction.overlap,
+            G,
+            N=200,
+            sigma=1.0,
+            basis=params["basis"],
+            kurtosis=growing.entry_excess_kurtosis(params["entries"]),
+        )
+        np.testing.assert_allclose(table[model], direct, rtol=1e-14)
+    assert (table.drop(columns="overlap o") > 0).all().all()
+
+
+def test_mean_squared_z_by_model_pools_outliers():
+    fluct = pd.DataFrame({"model": ["a", "a", "b"], "z_sq_equivalent": [3.0, 5.0, 2.0], "r": [4, 4, 1]})
+    q = growing.mean_squared_z_by_model(fluct)
+    assert q["a"] == 1.0 and q["b"] == 2.0
+
+
+def test_overlap_error_table_pools_the_outliers_at_the_largest_size():
+    rows = _synthetic_rows(3).assign(
+        overlap_sum_first_order=lambda f: 0.1 * f["r"],
+        overlap_sum_equivalent=lambda f: 0.01 * f["r"],
+        overlap_sq_equivalent=lambda f: 0.04 * f["r"],
+    )
+    table = growing.overlap_error_table(rows)
+    assert table.index.name == "alpha" and table.index.tolist() == [0.25, 0.5]
+    part = rows[(rows["N"] == 400) & (rows["exponent"] == 0.5)]
+    assert table.loc[0.5, "outliers"] == part["r"].sum() == 3 * 20
+    assert table.loc[0.5, "mean error, limit formula"] == pytest.approx(0.1)
+    assert table.loc[0.5, "mean error, deterministic equivalent"] == pytest.approx(0.01)
+    assert table.loc[0.5, "rms error, deterministic equivalent"] == pytest.approx(0.2)

@@ -1,6 +1,7 @@
 """Tests of rmtlib.experiments.pruning: the T7 experiments against direct computations."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from rmtlib.experiments import pruning
@@ -14,6 +15,7 @@ from rmtlib.experiments.pruning import (
 )
 from rmtlib.experiments.rectangular import singular_spike_draws
 from rmtlib.experiments.statistics import passed
+from rmtlib.laws import Uniform
 from rmtlib.pruning import (
     bulk_edge,
     noise_fit_threshold,
@@ -22,7 +24,7 @@ from rmtlib.pruning import (
     shrink_singular_values,
     truncated_svd,
 )
-from rmtlib.samplers import low_rank_signal, rectangular_noise
+from rmtlib.samplers import low_rank_signal, rectangular_noise, rectangular_signal
 
 
 def test_rank_error_curve_matches_direct_computation():
@@ -106,6 +108,15 @@ def test_pruning_study_rows():
         for r in full_rank
         if r["method"] == "truncated_svd"
     )
+    # the chapter's study: the rows of one network per generator, numbered by ``seed``
+    study = pruning.network_study(
+        hidden=[64],
+        rank_fractions=[0.25, 1.0],
+        max_iter=20,
+        rngs=[np.random.default_rng(4), np.random.default_rng(5)],
+    )
+    assert study[study["seed"] == 0].drop(columns="seed").to_dict("records") == rows
+    assert (study["seed"] == 1).sum() == len(rows)
 
 
 def test_layer_fits_is_noise_level_per_layer():
@@ -155,3 +166,62 @@ def test_pruning_rule_counts_agree_with_the_equivalent():
     assert out["gavish_donoho_true_sigma"] > out["mp_edge_true_sigma"] - 0.1
     with pytest.raises(ValueError, match="below the separation threshold"):
         pruning.pruning_rule_counts(N=400, M=200, alpha=0.25, s_low=1.0, rng=np.random.default_rng(0))
+
+
+# ----------------------------------------------------------------------------- the chapter's tables
+
+
+def test_miscalibration_is_the_mean_of_each_column():
+    full = pd.DataFrame(
+        {
+            "sigma_fit": [1.1, 1.3],
+            "threshold_mp_edge_true_sigma": [2.0, 2.2],
+            "threshold_mp_edge": [2.4, 2.6],
+            "threshold_free_edge": [2.8, 3.0],
+            "kept_mp_edge_true_sigma": [10.0, 14.0],
+        }
+    )
+    out = pruning.miscalibration(full, sigma=1.0, n_outliers=3, actual_edge=2.5)
+    assert out["sigma fitted to the middle quantiles"] == pytest.approx(1.2)
+    assert out["free-convolution edge (Monte Carlo, 95%)"] == pytest.approx(2.9)
+    assert out["bulk singular values kept, MP edge of the true sigma"] == pytest.approx(12.0 - 3)
+    assert out["largest bulk singular value of W (one draw)"] == 2.5 and out["true sigma"] == 1.0
+
+
+def test_bulk_width_sweep_is_compare_rules_on_the_same_draws():
+    N, M, outliers = 60, 30, [4.0, 3.0]
+    sweep = pruning.bulk_width_sweep(
+        N=N, M=M, bulk_widths=[0.5, 1.0], outliers_of_S=outliers, sigma=1.0, rng=np.random.default_rng(4)
+    )
+    g = np.random.default_rng(4)
+    for width, row in zip([0.5, 1.0], sweep.to_dict("records"), strict=True):
+        S, _, _, values = rectangular_signal(
+            N, M, bulk=Uniform(0.0, width), outliers=outliers, return_vectors=True, rng=g
+        )
+        W = S + rectangular_noise(N, M, sigma=1.0, rng=g)
+        direct = pruning.compare_rules(W, S, sigma=1.0, signal_bulk=values[:-2], rng=g)
+        assert row == {"bulk_width": width, **direct}
+
+
+def test_rule_count_tables_read_the_counts_by_name():
+    counts = pruning.rule_counts_by_rank(
+        N=120, M=60, alphas=[0.0, 0.5], sigma=1.0, s_low=2.5, spacing=0.1, rng=np.random.default_rng(5)
+    )
+    g = np.random.default_rng(5)
+    direct = [
+        pruning.pruning_rule_counts(N=120, M=60, alpha=a, sigma=1.0, s_low=2.5, spacing=0.1, rng=g)
+        for a in (0.0, 0.5)
+    ]
+    assert list(counts.index) == [1, round(60**0.5)] and counts.index.name == "r"
+    assert counts.to_dict("records") == direct
+    rules = pruning.PRUNING_THRESHOLDS
+    table = pruning.rule_count_table(counts, rules)
+    extremes = pruning.rule_count_extremes(counts, rules)
+    for rule in rules:
+        assert (
+            table.loc[1, rule]
+            == f"{direct[0][f'{rule}_signal_dropped']:.0f} / {direct[0][f'{rule}_noise_kept']:.0f}"
+        )
+        assert extremes[f"noise_kept_{rule}"] == direct[0][f"{rule}_noise_kept"]
+        assert extremes[f"signal_dropped_max_{rule}"] == direct[-1][f"{rule}_signal_dropped"]
+    assert extremes["pred_noise_kept_mp"] == direct[0]["predicted_mp_edge_true_sigma_noise_kept"]

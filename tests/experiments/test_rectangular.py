@@ -82,3 +82,14 @@ def test_mp_bulk_is_the_singular_values_of_the_same_noise():
         N=120, gammas=[0.5], noise_variance_factor=2.0, rng=np.random.default_rng(5)
     )
     assert louder["ks_distance"].iloc[0] > louder["tolerance"].iloc[0]  # twice the variance is rejected
+
+
+def test_spec_table_lists_each_spec_by_quantity():
+    specs = [
+        {"quantity": "a", "observed": 1.0, "tolerance": 0.1, "detectable": 0.05},
+        {"quantity": "b", "observed": 2.0, "tolerance": 0.2, "detectable": None},
+    ]
+    table = rectangular.spec_table(specs)
+    assert list(table.index) == ["a", "b"]
+    assert table.loc["a"].tolist() == [1.0, 0.1, 0.05]
+    assert table.loc["b", "tolerance"] == 0.2

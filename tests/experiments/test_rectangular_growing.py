@@ -16,8 +16,7 @@ def test_bulk_verdict_rejects_a_wrong_noise_variance(gamma):
         res = rectangular_growing.rectangular_bulk(
             N=150, gamma=gamma, n_draws=5, noise_variance_factor=factor, rng=np.random.default_rng(11)
         )
-        test = statistics.pooled_t_check(res.mean_errors())
-        outcome[factor] = abs(test["mean"]) <= test["tolerance"]
+        outcome[factor] = statistics.pooled_t_check(res.mean_errors()).passed
     assert outcome == {1.0: True, 1.1: False, 0.9: False}
 
 
@@ -149,3 +148,19 @@ def test_error_slopes_draw_their_bootstrap_from_rng():
     assert slopes["low"].tolist() == [d["low"] for d in direct] and slopes["high"].tolist() == [
         d["high"] for d in direct
     ]
+
+
+def test_error_study_is_one_summary_row_per_matrix():
+    rng = np.random.default_rng(18)
+    runs = {
+        (n, 0.3, k): rectangular_growing.rectangular_growing_outliers(N=n, alpha=0.3, rng=rng)
+        for n in (60, 120)
+        for k in range(2)
+    }
+    study = rectangular_growing.error_study(runs)
+    assert study[["N", "alpha", "replicate"]].to_numpy().tolist() == [list(key) for key in runs]
+    for row, res in zip(study.to_dict("records"), runs.values(), strict=True):
+        assert row["max_error_first_order"] == np.abs(res.observed - res.first_order).max()
+        assert row["mean_residual_equivalent"] == pytest.approx(
+            np.mean(res.observed - res.equivalent), rel=1e-14
+        )

@@ -2,6 +2,7 @@
 fixed seeds."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from rmtlib import samplers
@@ -60,3 +61,36 @@ def test_spike_diagonal_is_the_deformed_wigner_matrix():
     assert out["top"] == pytest.approx(values[-1], abs=1e-10)
     assert out["overlap"] == pytest.approx(vectors[-1, -1] ** 2, abs=1e-8)
 
+
+def test_the_chapter_studies_are_the_draws_in_the_order_of_their_loops():
+    runs = spikes.spike_study(N=60, thetas=[0.5, 2.0], seeds=2, sigma=1.0, rng=rng(7))
+    g = rng(7)
+    direct = [
+        {"theta": t, **spikes.spike(N=60, theta=t, sigma=1.0, rng=g)} for t in (0.5, 2.0) for _ in range(2)
+    ]
+    pd.testing.assert_frame_equal(runs, pd.DataFrame(direct), check_exact=True)  # NaN where no outlier
+    draws = spikes.fluctuation_draws(
+        N=40, theta=2.0, sigma=1.0, samples=3, noise_variance_factor=1.1, rng=rng(8)
+    )
+    g = rng(8)
+    for basis in ("diagonal", "haar"):
+        direct = [
+            spikes.spike(N=40, theta=2.0, sigma=1.0, basis=basis, noise_variance_factor=1.1, rng=g)
+            for _ in range(3)
+        ]
+        pd.testing.assert_frame_equal(draws[basis], pd.DataFrame(direct), check_exact=True)
+    window = spikes.critical_window_study(sizes=[100, 1000], ws=[-1.0, 2.0], samples=3, sigma=1.0, rng=rng(9))
+    g = rng(9)
+    direct = [
+        {"N": n, "w": w, **spikes.critical_window(N=n, w=w, sigma=1.0, rng=g)}
+        for n in (100, 1000)
+        for w in (-1.0, 2.0)
+        for _ in range(3)
+    ]
+    pd.testing.assert_frame_equal(window, pd.DataFrame(direct), check_exact=True)
+    means = spikes.window_means(window)
+    part = window[(window["N"] == 1000) & (window["w"] == 2.0)]["edge_scaled"].to_numpy()
+    assert means.loc[(1000, 2.0), "mean"] == pytest.approx(part.mean(), rel=1e-14)
+    assert means.loc[(1000, 2.0), "std"] == pytest.approx(
+        np.sqrt(np.sum((part - part.mean()) ** 2) / 2), rel=1e-12
+    )

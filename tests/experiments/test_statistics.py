@@ -460,10 +460,42 @@ def test_loglog_slope():
 def test_pooled_t_check_false_alarm_rate():
     rng = np.random.default_rng(14)
     fails = sum(
-        abs(t["mean"]) > t["tolerance"]
-        for t in (statistics.pooled_t_check(rng.standard_normal(6), level=0.9) for _ in range(4000))
+        not spec.passed
+        for spec in (statistics.pooled_t_check(rng.standard_normal(6), level=0.9) for _ in range(4000))
     )
     assert fails / 4000 == pytest.approx(0.1, abs=0.015)
+
+
+def test_t_interval_and_mean_test_share_one_computation():
+    x = np.random.default_rng(16).normal(0.3, 2.0, size=9)
+    interval = statistics.t_interval(x, level=0.99)
+    spec = statistics.mean_test(x, predicted=0.0, scale=1.0, level=0.01)
+    se = np.std(x, ddof=1) / 3.0
+    assert interval["mean"] == spec["observed"] == float(np.mean(x))
+    assert interval["se"] == pytest.approx(se, rel=1e-15)
+    # the same quantile up to the last bits: ppf(0.995) against isf(0.005)
+    assert interval["tolerance"] == pytest.approx(spec["tolerance"], rel=1e-12)
+    assert interval["tolerance"] == pytest.approx(stats.t.ppf(0.995, 8) * se, rel=1e-12)
+    assert interval["detectable_shift"] == pytest.approx(spec["detectable"], rel=1e-12)
+    assert statistics.t_statistic(x) == pytest.approx(np.mean(x) / se, rel=1e-14)
+
+
+def test_pooled_t_check_is_the_interval_as_check_arguments():
+    x = np.array([0.3, -0.1, 0.5, 0.2, 0.4])
+    interval = statistics.t_interval(x)
+    spec = statistics.pooled_t_check(x, scale=4.0, units="matrices")
+    assert set(spec) == {"predicted", "observed", "tolerance", "seeds", "detectable", "note"}
+    assert (spec.predicted, spec.observed, spec.tolerance, spec.seeds) == (
+        0.0,
+        interval["mean"],
+        interval["tolerance"],
+        5,
+    )
+    assert spec.detectable == interval["detectable_shift"] / 4.0
+    assert spec.note == "t-test over 5 matrices, level 1e-3"
+    assert statistics.pooled_t_check(x).detectable is None
+    with pytest.raises(ValueError, match="residuals"):
+        statistics.t_interval([1.0])
 
 
 def test_loglog_slope_interval_covers_the_true_slope():
