@@ -385,7 +385,8 @@ def bench_rectangular(repeats, budget_s, log) -> list[Row]:
             return [float(out[0][-1]), float(np.sum(out[1]))]
     """
     case = ("rectangular deterministic equivalent (information-plus-noise law)",
-            "10,000 singular values + 2000 density points", setup, 2.0, "power-law bulk and 20 outliers, N x 2N")
+            "10,000 singular values + 2000 density points", setup, 2.0,
+            "power-law bulk and 20 outliers, N x 2N")
     return budget_rows([case], repeats, budget_s, log)
 
 
