@@ -76,7 +76,7 @@ def test_staging_tree_has_generated_pages(project):
     staging = project / "_build" / "source"
     status = (staging / "book" / "status.md").read_text()
     summary, verdicts = status.split("## Verdicts")
-    assert "| chapter | verdicts passed | noise-variance error rejected | runtime (s) |" in summary
+    assert "| chapter | passed | σ² error | time (s) |" in summary
     # chapters named by their title; the runtime is the one of the chapter's verdict table; the
     # tiny chapter's verdict states no power against the noise variance
     tiny = r"\| \[Tiny chapter\]\(\.\./notebooks/01_tiny\.ipynb\) \| 1 / 1 \| — \| \d+\.\d \|"

@@ -332,7 +332,7 @@ def _status_page(executed: dict, profile: str) -> str:
         heading = f"### [{title}](../{NOTEBOOKS_DIR}/{chapter}.ipynb)\n\n{noise_line(verdicts)}\n\n"
         sections.append(heading + _STATUS_HEAD + "".join(rows) + "</tbody></table>\n")
     table = (
-        "| chapter | verdicts passed | noise-variance error rejected | runtime (s) |\n|---|---|---|---|\n"
+        "| chapter | passed | σ² error | time (s) |\n|---|---|---|---|\n"
         + "\n".join(summary)
         + f"\n| **all chapters** | **{totals[0]} / {totals[1]}** | | |"
         if summary
@@ -343,8 +343,8 @@ def _status_page(executed: dict, profile: str) -> str:
         "Every chapter ends with a verdict: the theorem's prediction, the simulated value and the "
         "tolerance derived from the known fluctuation scale. A verdict outside its tolerance stops "
         "the build, so a published page only shows passing verdicts. These tables are generated from "
-        f"the executed notebooks of this build (profile `{profile}`); runtime is the time from the "
-        "chapter's start to its verdict. *Noise-variance error rejected* is the chapter's power "
+        f"the executed notebooks of this build (profile `{profile}`); *time* is the runtime from the "
+        "chapter's start to its verdict. *σ² error* is the chapter's power "
         "against a wrong model: the smallest relative error delta in the noise variance "
         "(sigma² → sigma² (1 + delta), either sign) that the chapter's verdicts together reject with "
         "probability at least 0.9, to first order in delta; it is the figure of the chapter's most "
