@@ -68,15 +68,21 @@ def check_real(
 MAX_SCALE = 1e100
 
 
+def _check_within(value, name: str, bound: float, why: str) -> float:
+    """Return ``value`` as a positive float in ``[1/bound, bound]``, or refuse it saying ``why``."""
+    value = check_real(value, name, positive=True)
+    if not 1 / bound <= value <= bound:
+        raise ValueError(f"{name} = {value:g} is outside [{1 / bound:g}, {bound:g}]: {why}")
+    return value
+
+
 def check_scale(value, name: str) -> float:
     """Return ``value`` as a float in ``[1/MAX_SCALE, MAX_SCALE]``: a scale whose powers stay finite."""
-    value = check_real(value, name, positive=True)
-    if not 1 / MAX_SCALE <= value <= MAX_SCALE:
-        raise ValueError(
-            f"{name} = {value:g} is outside [{1 / MAX_SCALE:g}, {MAX_SCALE:g}]: at that scale its square "
-            f"leaves the floating-point range; express the data in units in which {name} is of order 1"
-        )
-    return value
+    return _check_within(
+        value, name, MAX_SCALE,
+        f"at that scale its square leaves the floating-point range; express the data in units in which "
+        f"{name} is of order 1",
+    )
 
 
 #: Largest (and, inverted, smallest) aspect ratio accepted by the rectangular law: its support
@@ -87,13 +93,10 @@ MAX_ASPECT = 1e8
 
 def check_aspect_ratio(value, name: str) -> float:
     """Return ``value`` as a float in ``[1/MAX_ASPECT, MAX_ASPECT]``."""
-    value = check_real(value, name, positive=True)
-    if not 1 / MAX_ASPECT <= value <= MAX_ASPECT:
-        raise ValueError(
-            f"{name} = {value:g} is outside [{1 / MAX_ASPECT:g}, {MAX_ASPECT:g}]: the law's support is "
-            f"then narrower than floating point resolves relative to its location"
-        )
-    return value
+    return _check_within(
+        value, name, MAX_ASPECT,
+        "the law's support is then narrower than floating point resolves relative to its location",
+    )
 
 
 #: Largest ratio of a singular value of the signal to the noise level accepted by the rectangular
