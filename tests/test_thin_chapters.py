@@ -10,9 +10,9 @@
   :mod:`rmtlib.experiments.statistics`.
 * A chapter imports its experiments module by name (``from rmtlib.experiments import full_rank``),
   never the package's flat namespace (``experiments.X``).
-* The last code cell is the verdict cell: ``specs = <module>.<subject>_verdicts(...)`` and then
-  either ``verdicts = [check(**spec) for spec in specs]`` and ``verdict_table(verdicts)``, or a
-  loop ``for spec in specs: check(**spec)``.
+* The last code cell is the verdict cell: ``specs = <module>.<subject>_verdicts(...)``, then
+  ``verdicts = [check(**spec) for spec in specs]`` and ``verdict_table(verdicts)`` (``check`` only
+  records: without the table a failed verdict would neither show nor stop the build).
 
 Each rule is also run on a small counter-example, so that the test can fail.
 """
@@ -183,7 +183,7 @@ def verdict_cell_module(source) -> str | None:
     """The chapter module whose ``<subject>_verdicts`` the cell calls, if the cell has the verdict
     shape; ``None`` otherwise."""
     body = ast.parse(source).body
-    if len(body) not in (2, 3):
+    if len(body) != 3:
         return None
     first = body[0]
     if not (
@@ -196,20 +196,6 @@ def verdict_cell_module(source) -> str | None:
     ):
         return None
     module = first.value.func.value.id
-    if len(body) == 2:  # for spec in specs: check(**spec)
-        loop = body[1]
-        ok = (
-            isinstance(loop, ast.For)
-            and isinstance(loop.target, ast.Name)
-            and loop.target.id == "spec"
-            and isinstance(loop.iter, ast.Name)
-            and loop.iter.id == "specs"
-            and len(loop.body) == 1
-            and isinstance(loop.body[0], ast.Expr)
-            and _is_check_of_spec(loop.body[0].value)
-            and not loop.orelse
-        )
-        return module if ok else None
     collect, show = body[1], body[2]  # verdicts = [check(**spec) for spec in specs]; verdict_table(verdicts)
     ok = (
         isinstance(collect, ast.Assign)
@@ -272,19 +258,19 @@ def test_the_last_cell_is_the_verdict_cell(chapter):
 
 # ----------------------------------------------------------------------------- the rules can fail
 
-GOOD_LOOP = "specs = full_rank.full_rank_verdicts(results, N=N)\nfor spec in specs:\n    check(**spec)\n"
+LOOP = "specs = full_rank.full_rank_verdicts(results, N=N)\nfor spec in specs:\n    check(**spec)\n"
 GOOD_TABLE = (
     "specs = spikes.spike_verdicts(draws, N=N)\nverdicts = [check(**spec) for spec in specs]\n"
     "verdict_table(verdicts)\n"
 )
 
 
-def test_verdict_shape_accepts_both_forms_and_nothing_else():
-    assert verdict_cell_module(GOOD_LOOP) == "full_rank"
+def test_verdict_shape_accepts_the_table_and_nothing_else():
     assert verdict_cell_module(GOOD_TABLE) == "spikes"
     for bad in (
-        GOOD_LOOP + "print(specs)\n",  # anything more
-        GOOD_LOOP.replace("full_rank_verdicts", "full_rank_checks"),  # not a verdict function
+        LOOP,  # checks recorded but never shown, and a failure would not stop the build
+        GOOD_TABLE + "print(specs)\n",  # anything more
+        GOOD_TABLE.replace("spike_verdicts", "spike_checks"),  # not a verdict function
         "for spec in specs:\n    check(**spec)\n",  # specs made elsewhere
         'specs = m.x_verdicts()\nfor spec in specs:\n    check("T1", **spec)\n',  # hand-made arguments
         "specs = m.x_verdicts()\nfor spec in specs:\n    check(**spec)\n    print(spec)\n",
